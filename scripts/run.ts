@@ -1,0 +1,178 @@
+/**
+ * `npm test -- --env=<name>`: runs the verification suites through Vitest's
+ * Node API, writes the run's reports, removes what the run started, and exits
+ * with a code CI can act on.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startVitest, type Vitest } from 'vitest/node';
+import { parseRunArgs, usage, UsageError } from '../src/cli/args.ts';
+import { decideExitCode, describeExitCode, ExitCode } from '../src/cli/exit-codes.ts';
+import { selectSuites } from '../src/cli/suites.ts';
+import { ConfigError, loadConfig } from '../src/config/load.ts';
+import type { EnvironmentInfo } from '../src/environments/info.ts';
+import { removeRunResources } from '../src/environments/local/resources.ts';
+import { newRunId } from '../src/environments/run-context.ts';
+import { CheckCollector } from '../src/report/collector.ts';
+import { progress } from '../src/report/progress.ts';
+import { countChecks, type RunSummary } from '../src/report/summary.ts';
+import { writeReports } from '../src/report/write.ts';
+
+const requiredNodeMajor = 24;
+
+async function main(): Promise<number> {
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  if (nodeMajor < requiredNodeMajor) {
+    console.error(
+      `shipshape needs Node ${requiredNodeMajor}+, this is ${process.version}. Run \`npm run setup\`, then use npm test (it runs on the project's Node ${requiredNodeMajor}).`,
+    );
+    return ExitCode.harnessError;
+  }
+
+  let args;
+  let config;
+  let suites;
+  try {
+    args = parseRunArgs(process.argv.slice(2));
+    if (args.help) {
+      console.log(usage);
+      return ExitCode.passed;
+    }
+    config = await loadConfig({ envName: args.env });
+    suites = selectSuites(path.resolve('suites'), args.suites);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}\n\n${usage}`);
+      return ExitCode.harnessError;
+    }
+    if (error instanceof ConfigError) {
+      console.error(`error: ${error.message}`);
+      return ExitCode.harnessError;
+    }
+    throw error;
+  }
+
+  const startedAt = new Date();
+  const runId = newRunId();
+  const reportRoot = path.resolve(args.reportDir ?? config.reportDir);
+  const reportDir = path.join(
+    reportRoot,
+    `${config.envName}-${startedAt
+      .toISOString()
+      .replaceAll(':', '-')
+      .replace(/\.\d+Z$/, 'Z')}`,
+  );
+  process.env.SHIPSHAPE_ENV = config.envName;
+  process.env.SHIPSHAPE_RUN_ID = runId;
+  process.env.SHIPSHAPE_RUN_REPORT_DIR = reportDir;
+  // The run removes its own containers (see removeRunResources); Ryuk's image cannot be pulled offline.
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+  progress(`run ${runId}: env ${config.envName}, suites ${suites.map((suite) => suite.task).join(', ')}`);
+  const collector = new CheckCollector();
+  let vitest: Vitest | undefined;
+  let interrupted = false;
+  const harnessErrors: string[] = [];
+
+  const onInterrupt = () => {
+    if (interrupted) {
+      progress('second interrupt: removing containers now');
+      void removeRunResources(runId).finally(() => process.exit(ExitCode.interrupted));
+      return;
+    }
+    interrupted = true;
+    progress('interrupted: stopping the run and removing its containers (Ctrl-C again to force)');
+    void vitest?.cancelCurrentRun('keyboard-input');
+    // Global setup (an image build, say) does not observe cancellation: do not wait for it forever.
+    setTimeout(() => void finishInterrupted(runId), 15_000).unref();
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+
+  try {
+    vitest = await startVitest(
+      'test',
+      suites.map((suite) => suite.file),
+      {
+        project: ['suites'],
+        run: true,
+        watch: false,
+        reporters: ['default', ['junit', { outputFile: path.join(reportDir, 'junit.xml') }], collector],
+      },
+    );
+    await vitest.close();
+  } catch (error) {
+    harnessErrors.push((error as Error).message);
+  } finally {
+    await sweep(runId);
+  }
+
+  const environment = await readEnvironment(reportDir);
+  const checks = collector.checks;
+  const outcome = { checks, harnessErrors: [...harnessErrors, ...collector.harnessErrors], interrupted };
+  const exitCode = decideExitCode(outcome);
+  const summary: RunSummary = {
+    env: config.envName,
+    runId,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    exitCode,
+    outcome: describeExitCode(exitCode),
+    target: {
+      name: config.target.name,
+      image: environment?.local?.image ?? environment?.baseUrl ?? 'unknown',
+      commit: gitCommit(),
+    },
+    images: environment?.images ?? {},
+    counts: countChecks(checks),
+    checks,
+    harnessErrors: outcome.harnessErrors,
+    interrupted,
+  };
+  await writeReports(reportDir, summary);
+  const { counts } = summary;
+  progress(
+    `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped: ${summary.outcome} (exit ${exitCode})`,
+  );
+  for (const error of summary.harnessErrors) progress(`harness error: ${error}`);
+  progress(`report: ${path.relative(process.cwd(), path.join(reportDir, 'summary.md'))}`);
+  return exitCode;
+}
+
+async function sweep(runId: string): Promise<void> {
+  try {
+    const removed = await removeRunResources(runId);
+    if (removed.containers + removed.networks > 0) {
+      progress(`removed ${removed.containers} leftover container(s) and ${removed.networks} network(s)`);
+    }
+  } catch (error) {
+    progress(`could not check for leftover containers: ${(error as Error).message}`);
+  }
+}
+
+async function finishInterrupted(runId: string): Promise<never> {
+  await sweep(runId);
+  process.exit(ExitCode.interrupted);
+}
+
+async function readEnvironment(reportDir: string): Promise<EnvironmentInfo | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(reportDir, 'environment.json'), 'utf8')) as EnvironmentInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+process.exit(await main());

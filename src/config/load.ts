@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
+import { overrides } from './overrides.ts';
+import { configSchema, type EnvironmentConfig, type ShipshapeConfig } from './schema.ts';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ResolvedConfig extends ShipshapeConfig {
+  envName: string;
+  environment: EnvironmentConfig;
+  /** Directory the config file lives in; relative paths resolve against it. */
+  root: string;
+}
+
+export interface LoadOptions {
+  envName: string;
+  configFile?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const defaultConfigFile = 'shipshape.config.ts';
+
+export async function loadConfig(options: LoadOptions): Promise<ResolvedConfig> {
+  const configFile = path.resolve(options.configFile ?? defaultConfigFile);
+  let raw: unknown;
+  try {
+    const module = (await import(pathToFileURL(configFile).href)) as { default?: unknown };
+    raw = module.default;
+  } catch (error) {
+    throw new ConfigError(`cannot load ${configFile}: ${(error as Error).message}`);
+  }
+  if (raw === undefined) {
+    throw new ConfigError(`${configFile} has no default export; export defineConfig({...})`);
+  }
+  return resolveConfig(raw, { ...options, configFile });
+}
+
+/** Applies environment overrides, validates, and selects the environment. */
+export function resolveConfig(raw: unknown, options: LoadOptions & { configFile: string }): ResolvedConfig {
+  const env = options.env ?? process.env;
+  const sources = new Map<string, string>();
+  const merged = structuredClone(raw) as Record<string, unknown>;
+  for (const override of overrides) {
+    const value = env[override.variable];
+    if (value === undefined || value === '') continue;
+    const keyPath = override.path.map((key) => (key === '<env>' ? options.envName : key));
+    setPath(merged, keyPath, value);
+    sources.set(keyPath.join('.'), override.variable);
+  }
+
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const file = path.basename(options.configFile);
+    const lines = parsed.error.issues.map((issue) => describeIssue(issue, merged, sources));
+    throw new ConfigError(`${file} is invalid:\n${lines.map((line) => `  - ${line}`).join('\n')}`);
+  }
+
+  const environment = parsed.data.environments[options.envName];
+  if (!environment) {
+    const known = Object.keys(parsed.data.environments).join(', ');
+    throw new ConfigError(
+      `unknown environment "${options.envName}"; known: ${known} (add it under environments in ${path.basename(options.configFile)})`,
+    );
+  }
+  return {
+    ...parsed.data,
+    envName: options.envName,
+    environment,
+    root: path.dirname(options.configFile),
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown, sources: Map<string, string>): string {
+  const keyPath = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const where = keyPath.length ? `${keyPath.join('.')}: ` : '';
+    return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  const key = keyPath.join('.') || '(root)';
+  const source = sources.get(key);
+  const found = getPath(raw, keyPath);
+  const foundText = found === undefined ? 'nothing' : JSON.stringify(found);
+  const expected = issue.message.startsWith('Invalid input')
+    ? issue.message.replace(/^Invalid input: expected /, '')
+    : issue.message;
+  return `${key}${source ? ` (from ${source})` : ''}: expected ${expected}, found ${foundText}`;
+}
+
+function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {
+  let node: Record<string, unknown> = target;
+  for (const key of keyPath.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keyPath.at(-1)!] = value;
+}
+
+function getPath(source: unknown, keyPath: string[]): unknown {
+  let node = source;
+  for (const key of keyPath) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}

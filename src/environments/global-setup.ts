@@ -1,0 +1,52 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../config/load.ts';
+import { environmentKey, type EnvironmentInfo } from './info.ts';
+import { HarnessError } from './local/images.ts';
+import { LocalEnvironment } from './local/local-environment.ts';
+import { runContext } from './run-context.ts';
+
+/**
+ * Vitest global setup of the `suites` project: provisions the selected
+ * environment once, in the main process, and hands plain data to the suites.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const run = runContext();
+  const config = await loadConfig({ envName: run.envName });
+  await mkdir(run.reportDir, { recursive: true });
+
+  if (config.environment.kind === 'remote') {
+    const baseUrl = config.environment.baseUrl;
+    if (!baseUrl) {
+      throw new HarnessError(
+        `environment "${config.envName}" has no URL: set SHIPSHAPE_BASE_URL=https://<your-service>.up.railway.app`,
+      );
+    }
+    const info: EnvironmentInfo = {
+      envName: config.envName,
+      kind: 'remote',
+      runId: run.runId,
+      reportDir: run.reportDir,
+      images: {},
+      target: { name: config.target.name, port: config.target.port, paths: config.target.paths },
+      thresholds: config.thresholds,
+      baseUrl,
+    };
+    await recordEnvironment(run.reportDir, info);
+    project.provide(environmentKey, info);
+    return async () => {};
+  }
+
+  const started = await new LocalEnvironment(config, run.runId, run.reportDir).start();
+  await recordEnvironment(run.reportDir, started.info);
+  project.provide(environmentKey, started.info);
+  return () => started.stop();
+}
+
+/** The report writer reads this: which images and target this run actually used. */
+async function recordEnvironment(reportDir: string, info: EnvironmentInfo): Promise<void> {
+  const { local, ...rest } = info;
+  const safe = { ...rest, local: local && { ...local, environment: Object.keys(local.environment) } };
+  await writeFile(path.join(reportDir, 'environment.json'), `${JSON.stringify(safe, null, 2)}\n`);
+}

@@ -1,0 +1,30 @@
+import { describeFetchError } from '../environments/local/target.ts';
+
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+  text: string;
+}
+
+export type HttpResult = { ok: true; answer: HttpAnswer } | { ok: false; error: string };
+
+/** GET with a bound; never throws, so a probe can turn any outcome into a verdict. */
+export async function getJson(url: string, timeoutMs: number): Promise<HttpResult> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { ok: true, answer: { status: response.status, body, text } };
+  } catch (error) {
+    return { ok: false, error: describeFetchError(error) };
+  }
+}
+
+export function excerpt(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}

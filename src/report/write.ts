@@ -1,0 +1,67 @@
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunSummary } from './summary.ts';
+
+export async function writeReports(reportDir: string, summary: RunSummary): Promise<void> {
+  await mkdir(reportDir, { recursive: true });
+  await writeFile(path.join(reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(path.join(reportDir, 'summary.md'), renderMarkdown(summary));
+  await pointLatestAt(reportDir);
+}
+
+/** reports/latest -> the newest run, swapped atomically so readers never see it missing. */
+async function pointLatestAt(reportDir: string): Promise<void> {
+  const parent = path.dirname(reportDir);
+  const temporary = path.join(parent, `.latest-${process.pid}`);
+  await symlink(path.basename(reportDir), temporary);
+  await rename(temporary, path.join(parent, 'latest'));
+}
+
+const statusMark = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' } as const;
+
+export function renderMarkdown(summary: RunSummary): string {
+  const lines: string[] = [];
+  const { counts } = summary;
+  lines.push(`# shipshape report: ${summary.env}`, '');
+  lines.push(`- Outcome: **${summary.outcome}** (exit code ${summary.exitCode})`);
+  lines.push(`- Checks: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  lines.push(`- Started: ${summary.startedAt}, took ${(summary.durationMs / 1000).toFixed(1)} s`);
+  lines.push(
+    `- Target: ${summary.target.name}, image \`${summary.target.image}\`, commit \`${summary.target.commit}\``,
+  );
+  const images = Object.entries(summary.images);
+  if (images.length > 0) lines.push(`- Images: ${images.map(([role, image]) => `${role} \`${image}\``).join(', ')}`);
+  lines.push('');
+
+  if (summary.harnessErrors.length > 0) {
+    lines.push('## The harness could not run', '');
+    for (const error of summary.harnessErrors) lines.push(`- ${cell(error)}`);
+    lines.push('');
+  }
+
+  const tasks = [...new Set(summary.checks.map((check) => check.task))].sort((a, b) =>
+    a.localeCompare(b, 'en', { numeric: true }),
+  );
+  for (const task of tasks) {
+    lines.push(`## Seed task ${task}`, '', '| check | status | details |', '|---|---|---|');
+    for (const check of summary.checks.filter((c) => c.task === task)) {
+      lines.push(`| \`${check.id}\` | ${statusMark[check.status]} | ${cell(check.message)} |`);
+    }
+    lines.push('');
+  }
+
+  const failures = summary.checks.filter((check) => check.status === 'failed');
+  if (failures.length > 0) {
+    lines.push('## What to change', '');
+    for (const check of failures) {
+      lines.push(`### \`${check.id}\``, '', check.message, '');
+      if (check.hint) lines.push(`**Hint:** ${check.hint}`, '');
+      if (check.evidence) lines.push('Evidence:', '', '```text', check.evidence, '```', '');
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseRunArgs, UsageError } from '../src/cli/args.ts';
+import { decideExitCode, ExitCode } from '../src/cli/exit-codes.ts';
+import { selectSuites } from '../src/cli/suites.ts';
+import type { CheckRecord } from '../src/report/summary.ts';
+
+describe('run arguments', () => {
+  it('parses env, suites and report dir', () => {
+    expect(parseRunArgs(['--env=production', '--suite', '1.2, 3.1', '--report-dir=out'])).toEqual({
+      env: 'production',
+      suites: ['1.2', '3.1'],
+      reportDir: 'out',
+      help: false,
+    });
+  });
+
+  it('defaults to the local environment and all suites', () => {
+    expect(parseRunArgs([])).toMatchObject({ env: 'local', suites: undefined });
+  });
+
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--suite=one'], /--suite takes seed task numbers such as 1.2,3.1; not understood: one/],
+    [['--env='], /--env needs an environment name/],
+    [['local'], /Unexpected argument 'local'/],
+  ])('rejects %j with a clear message', (argv, message) => {
+    expect(() => parseRunArgs(argv)).toThrow(UsageError);
+    expect(() => parseRunArgs(argv)).toThrow(message);
+  });
+
+  it('maps seed task numbers to suite files and names the available ones', () => {
+    const suitesDir = path.resolve('suites');
+    expect(selectSuites(suitesDir, ['1.2']).map((suite) => path.basename(suite.file))).toEqual([
+      '1.2-local-docker.test.ts',
+    ]);
+    expect(() => selectSuites(suitesDir, ['9.9'])).toThrow(/no suite for seed task 9.9; available: 1.2/);
+  });
+});
+
+describe('exit codes', () => {
+  const check = (status: CheckRecord['status'], kind?: 'threshold'): CheckRecord => ({
+    id: `5.2/${status}`,
+    task: '5.2',
+    status,
+    durationMs: 1,
+    message: '',
+    kind,
+  });
+  const decide = (checks: CheckRecord[], harnessErrors: string[] = [], interrupted = false) =>
+    decideExitCode({ checks, harnessErrors, interrupted });
+
+  it('is 0 when every check passed or was skipped with a reason', () => {
+    expect(decide([check('passed'), check('skipped')])).toBe(ExitCode.passed);
+  });
+  it('is 1 when a check failed', () => {
+    expect(decide([check('passed'), check('failed'), check('failed', 'threshold')])).toBe(ExitCode.checkFailed);
+  });
+  it('is 99 when only performance thresholds failed', () => {
+    expect(decide([check('passed'), check('failed', 'threshold')])).toBe(ExitCode.thresholdsOnly);
+  });
+  it('is 2 when the harness could not run, whatever the checks say', () => {
+    expect(decide([check('failed')], ['global setup failed'])).toBe(ExitCode.harnessError);
+  });
+  it('is 2 when nothing was checked', () => {
+    expect(decide([])).toBe(ExitCode.harnessError);
+  });
+  it('is 130 when interrupted', () => {
+    expect(decide([check('passed')], [], true)).toBe(ExitCode.interrupted);
+  });
+});
