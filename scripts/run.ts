@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startVitest, type Vitest } from 'vitest/node';
+import { createVitest, type Vitest } from 'vitest/node';
 import { parseRunArgs, usage, UsageError } from '../src/cli/args.ts';
 import { decideExitCode, describeExitCode, ExitCode } from '../src/cli/exit-codes.ts';
 import { selectSuites } from '../src/cli/suites.ts';
@@ -91,16 +91,17 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onInterrupt);
 
   try {
-    vitest = await startVitest(
-      'test',
-      suites.map((suite) => suite.file),
-      {
-        project: ['suites'],
-        run: true,
-        watch: false,
-        reporters: ['default', ['junit', { outputFile: path.join(reportDir, 'junit.xml') }], collector],
-      },
-    );
+    vitest = await createVitest('test', {
+      project: ['suites'],
+      run: true,
+      watch: false,
+      reporters: ['default', ['junit', { outputFile: path.join(reportDir, 'junit.xml') }], collector],
+    });
+    // Vitest exits the process on SIGINT/SIGTERM; the run must first remove its containers.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      for (const listener of process.listeners(signal)) if (listener !== onInterrupt) process.off(signal, listener);
+    }
+    await vitest.start(suites.map((suite) => suite.file));
     await vitest.close();
   } catch (error) {
     harnessErrors.push((error as Error).message);
