@@ -52,7 +52,8 @@ elif [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
     did+=("installed docker.io")
   fi
   say "starting dockerd (log: /var/log/shipshape-dockerd.log)"
-  nohup dockerd >/var/log/shipshape-dockerd.log 2>&1 &
+  # setsid: the engine must outlive this script and the npm process that runs it.
+  setsid nohup dockerd >/var/log/shipshape-dockerd.log 2>&1 </dev/null &
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 || fail "dockerd did not start; see /var/log/shipshape-dockerd.log"
   did+=("started dockerd")

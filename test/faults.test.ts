@@ -2,17 +2,15 @@
  * Every fault variant is caught by the check it names, and the same check
  * passes on the reference backend: a check that cannot fail is not a check.
  */
-import path from 'node:path';
-import { GenericContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultVariants } from '../fixtures/faults/catalog.ts';
 import { CheckFailedError, type CheckSpec, type Verdict } from '../src/checks/check.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { resolveImages } from '../src/environments/local/images.ts';
 import { removeRunResources } from '../src/environments/local/resources.ts';
-import { buildTargetImage } from '../src/environments/local/target.ts';
+import { buildTargetImage, type TargetBuild } from '../src/environments/local/target.ts';
 import { newRunId } from '../src/environments/run-context.ts';
-import { containerChecks, probeHonoursPort, probeStartsHealthy } from '../src/probes/container.ts';
+import { containerChecks, probeHonoursPort, probeImageBuilds, probeStartsHealthy } from '../src/probes/container.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 const runId = newRunId();
@@ -20,53 +18,47 @@ const withinMs = 15_000;
 // Liveness never touches the database, so an unreachable one is enough here.
 const environment = { DATABASE_URL: 'postgres://shipshape:unused@postgres.invalid:5432/shipshape?sslmode=require' };
 
-const probes: Record<string, { spec: CheckSpec; run: (image: string) => Promise<Verdict> }> = {
+let referenceImage: string;
+let referenceBuild: TargetBuild;
+
+/** Builds the variant (which must build) and returns its image. */
+async function built(build: TargetBuild): Promise<string> {
+  return (await buildTargetImage(build)).image;
+}
+
+const common = { networkName: 'bridge', runId, environment, healthPath: '/health', withinMs };
+const probes: Record<string, { spec: CheckSpec; run: (build: TargetBuild) => Promise<Verdict> }> = {
+  [containerChecks.imageBuilds.id]: {
+    spec: containerChecks.imageBuilds,
+    run: (build) => probeImageBuilds(build),
+  },
   [containerChecks.honoursPort.id]: {
     spec: containerChecks.honoursPort,
-    run: (image) =>
-      probeHonoursPort({
-        image,
-        networkName: 'bridge',
-        runId,
-        environment,
-        healthPath: '/health',
-        defaultPort: 8000,
-        withinMs,
-      }),
+    run: async (build) => probeHonoursPort({ ...common, image: await built(build), defaultPort: 8000 }),
   },
   [containerChecks.healthyWithinBound.id]: {
     spec: containerChecks.healthyWithinBound,
-    run: (image) =>
-      probeStartsHealthy({
-        image,
-        networkName: 'bridge',
-        runId,
-        environment,
-        healthPath: '/health',
-        port: 8000,
-        withinMs,
-      }),
+    run: async (build) => probeStartsHealthy({ ...common, image: await built(build), port: 8000 }),
   },
 };
-
-let referenceImage: string;
 
 beforeAll(async () => {
   const config = await loadConfig({ envName: 'local' });
   const images = await resolveImages(config.images);
-  ({ image: referenceImage } = await buildTargetImage({
+  referenceBuild = {
     context: config.target.context,
     dockerfile: config.target.dockerfile,
     buildArgs: { BASE_IMAGE: images.base },
     tag: 'shipshape-selftest/reference:latest',
-  }));
+  };
+  referenceImage = await built(referenceBuild);
 });
 
 afterAll(async () => {
   await removeRunResources(runId);
 });
 
-describe.each(faultVariants)('fault $name', (fault) => {
+describe.concurrent.each(faultVariants)('fault $name', (fault) => {
   const probe = probes[fault.caughtBy];
 
   it('names a check this test knows how to run', () => {
@@ -74,19 +66,32 @@ describe.each(faultVariants)('fault $name', (fault) => {
   });
 
   it(`${fault.caughtBy} passes on the reference backend`, async () => {
-    const verdict = await probe!.run(referenceImage);
+    const verdict = await probe!.run(referenceBuild);
     expect(verdict).toMatchObject({ status: 'passed' });
   });
 
   it(`${fault.caughtBy} fails on the variant, with its id and hint`, async () => {
-    const image = `shipshape-selftest/fault-${fault.name}:latest`;
-    await GenericContainer.fromDockerfile(path.resolve(fault.dir))
-      .withBuildArgs({ TARGET_IMAGE: referenceImage })
-      .build(image, { deleteOnExit: false });
-    const verdict = await probe!.run(image);
+    const verdict = await probe!.run({
+      context: fault.dir,
+      dockerfile: 'Dockerfile',
+      buildArgs: { TARGET_IMAGE: referenceImage },
+      tag: `shipshape-selftest/fault-${fault.name}:latest`,
+    });
     expect(verdict.status).toBe('failed');
     const report = new CheckFailedError(probe!.spec, verdict as Verdict & { status: 'failed' }).message;
     expect(report).toContain(fault.caughtBy);
     expect(report).toContain(`hint: ${probe!.spec.hint}`);
+    expect(report).toContain(fault.symptom);
   });
+});
+
+it('a failed build is not masked by an older image under the same tag', async () => {
+  const fault = faultVariants.find((variant) => variant.caughtBy === containerChecks.imageBuilds.id)!;
+  const verdict = await probeImageBuilds({
+    context: fault.dir,
+    dockerfile: 'Dockerfile',
+    buildArgs: { TARGET_IMAGE: referenceImage },
+    tag: referenceBuild.tag,
+  });
+  expect(verdict).toMatchObject({ status: 'failed', message: expect.stringContaining(fault.symptom) });
 });

@@ -2,10 +2,13 @@ import { randomInt } from 'node:crypto';
 import { failed, passed, skipped, type CheckSpec, type Verdict } from '../checks/check.ts';
 import type { EnvironmentInfo } from '../environments/info.ts';
 import {
+  BuildFailedError,
+  buildTargetImage,
   containerLogs,
   startTargetContainer,
   waitForHealthy,
   type HealthOutcome,
+  type TargetBuild,
 } from '../environments/local/target.ts';
 import { excerpt, getJson } from './http.ts';
 
@@ -56,6 +59,17 @@ export function imageBuildVerdict(environment: EnvironmentInfo): Verdict {
   if (!local) return skipped('needs --env=local');
   if (local.buildFailure) return failed(local.buildFailure.message, local.buildFailure.evidence);
   return passed(`built ${local.image} in ${((local.buildMs ?? 0) / 1000).toFixed(1)} s`);
+}
+
+/** Builds the image; a failed build is a verdict on the target, with the builder's message as evidence. */
+export async function probeImageBuilds(build: TargetBuild): Promise<Verdict> {
+  try {
+    const { image, buildMs } = await buildTargetImage(build);
+    return passed(`built ${image} in ${(buildMs / 1000).toFixed(1)} s`);
+  } catch (error) {
+    if (error instanceof BuildFailedError) return failed(error.message, error.log);
+    throw error;
+  }
 }
 
 export function healthVerdict(outcome: HealthOutcome, withinMs: number): Verdict {

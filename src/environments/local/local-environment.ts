@@ -62,7 +62,7 @@ export class LocalEnvironment {
       local.buildMs = build.buildMs;
     } catch (error) {
       if (!(error instanceof BuildFailedError)) throw error;
-      local.buildFailure = { message: error.message, evidence: error.message };
+      local.buildFailure = { message: error.message, evidence: error.log };
       progress(`the target image did not build; the checks will report it`);
       return started;
     }

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import {
   GenericContainer,
   getContainerRuntimeClient,
@@ -7,30 +6,7 @@ import {
 } from 'testcontainers';
 import { runLabels } from './resources.ts';
 
-export interface TargetBuild {
-  context: string;
-  dockerfile: string;
-  buildArgs: Record<string, string>;
-  /** Tag for the built image, e.g. `shipshape-target/reference:latest`. */
-  tag: string;
-}
-
-export class BuildFailedError extends Error {
-  override name = 'BuildFailedError';
-}
-
-export async function buildTargetImage(build: TargetBuild): Promise<{ image: string; buildMs: number }> {
-  const started = Date.now();
-  try {
-    await GenericContainer.fromDockerfile(path.resolve(build.context), build.dockerfile)
-      .withBuildArgs(build.buildArgs)
-      .withCache(true)
-      .build(build.tag, { deleteOnExit: false });
-  } catch (error) {
-    throw new BuildFailedError(`docker build of ${build.dockerfile} failed: ${(error as Error).message}`);
-  }
-  return { image: build.tag, buildMs: Date.now() - started };
-}
+export { BuildFailedError, buildImage as buildTargetImage, type ImageBuild as TargetBuild } from './image-build.ts';
 
 /**
  * Resolves once the container runs: the harness measures time-to-healthy
