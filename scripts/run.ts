@@ -6,12 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { getContainerRuntimeClient } from 'testcontainers';
 import { createVitest, type Vitest } from 'vitest/node';
 import { parseRunArgs, usage, UsageError } from '../src/cli/args.ts';
 import { decideExitCode, describeExitCode, ExitCode } from '../src/cli/exit-codes.ts';
 import { selectSuites } from '../src/cli/suites.ts';
 import { ConfigError, loadConfig } from '../src/config/load.ts';
 import type { EnvironmentInfo } from '../src/environments/info.ts';
+import { HarnessError } from '../src/environments/local/images.ts';
 import { removeRunResources } from '../src/environments/local/resources.ts';
 import { newRunId } from '../src/environments/run-context.ts';
 import { CheckCollector } from '../src/report/collector.ts';
@@ -41,12 +43,13 @@ async function main(): Promise<number> {
     }
     config = await loadConfig({ envName: args.env });
     suites = selectSuites(path.resolve('suites'), args.suites);
+    if (config.environment.kind === 'local') await requireDocker();
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`error: ${error.message}\n\n${usage}`);
       return ExitCode.harnessError;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof HarnessError) {
       console.error(`error: ${error.message}`);
       return ExitCode.harnessError;
     }
@@ -122,7 +125,8 @@ async function main(): Promise<number> {
     outcome: describeExitCode(exitCode),
     target: {
       name: config.target.name,
-      image: environment?.local?.image ?? environment?.baseUrl ?? 'unknown',
+      image: environment?.local?.image ?? (environment?.kind === 'remote' ? 'deployed service' : 'unknown'),
+      url: environment?.baseUrl,
       commit: gitCommit(),
     },
     images: environment?.images ?? {},
@@ -139,6 +143,16 @@ async function main(): Promise<number> {
   for (const error of summary.harnessErrors) progress(`harness error: ${error}`);
   progress(`report: ${path.relative(process.cwd(), path.join(reportDir, 'summary.md'))}`);
   return exitCode;
+}
+
+async function requireDocker(): Promise<void> {
+  try {
+    await getContainerRuntimeClient();
+  } catch {
+    throw new HarnessError(
+      'no Docker engine answers; run `npm run setup` (it starts one on Debian as root) or start Docker and check `docker info`',
+    );
+  }
 }
 
 async function sweep(runId: string): Promise<void> {

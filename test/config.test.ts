@@ -74,6 +74,12 @@ describe('configuration', () => {
     );
   });
 
+  it('asks for a URL when a remote environment has none', () => {
+    expect(errorOf(() => resolve(base, 'production'))).toContain(
+      'environment "production" has no URL: set SHIPSHAPE_BASE_URL=',
+    );
+  });
+
   it('lists the known environments when asked for another', () => {
     expect(errorOf(() => resolve(base, 'staging'))).toContain(
       'unknown environment "staging"; known: local, production',

@@ -65,6 +65,12 @@ export function resolveConfig(raw: unknown, options: LoadOptions & { configFile:
       `unknown environment "${options.envName}"; known: ${known} (add it under environments in ${path.basename(options.configFile)})`,
     );
   }
+  if (environment.kind === 'remote' && !environment.baseUrl) {
+    throw new ConfigError(
+      `environment "${options.envName}" has no URL: set SHIPSHAPE_BASE_URL=https://<your-service>.up.railway.app ` +
+        `or baseUrl under environments.${options.envName}`,
+    );
+  }
   return {
     ...parsed.data,
     envName: options.envName,

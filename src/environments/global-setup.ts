@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config/load.ts';
 import { environmentKey, type EnvironmentInfo } from './info.ts';
-import { HarnessError } from './local/images.ts';
 import { LocalEnvironment } from './local/local-environment.ts';
 import { runContext } from './run-context.ts';
 
@@ -17,12 +16,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await mkdir(run.reportDir, { recursive: true });
 
   if (config.environment.kind === 'remote') {
-    const baseUrl = config.environment.baseUrl;
-    if (!baseUrl) {
-      throw new HarnessError(
-        `environment "${config.envName}" has no URL: set SHIPSHAPE_BASE_URL=https://<your-service>.up.railway.app`,
-      );
-    }
+    // loadConfig refuses a remote environment without a URL.
+    const baseUrl = config.environment.baseUrl!;
     const info: EnvironmentInfo = {
       envName: config.envName,
       kind: 'remote',

@@ -22,7 +22,7 @@ export interface RunSummary {
   durationMs: number;
   exitCode: number;
   outcome: string;
-  target: { name: string; image: string; commit: string };
+  target: { name: string; image: string; commit: string; url?: string };
   images: Record<string, string>;
   counts: { passed: number; failed: number; skipped: number };
   checks: CheckRecord[];
