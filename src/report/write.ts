@@ -26,8 +26,9 @@ export function renderMarkdown(summary: RunSummary): string {
   lines.push(`- Outcome: **${summary.outcome}** (exit code ${summary.exitCode})`);
   lines.push(`- Checks: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
   lines.push(`- Started: ${summary.startedAt}, took ${(summary.durationMs / 1000).toFixed(1)} s`);
+  const where = summary.target.url ? ` at ${summary.target.url}` : '';
   lines.push(
-    `- Target: ${summary.target.name}, image \`${summary.target.image}\`, commit \`${summary.target.commit}\``,
+    `- Target: ${summary.target.name}${where}, image \`${summary.target.image}\`, harness commit \`${summary.target.commit}\``,
   );
   const images = Object.entries(summary.images);
   if (images.length > 0) lines.push(`- Images: ${images.map(([role, image]) => `${role} \`${image}\``).join(', ')}`);
