@@ -28,6 +28,13 @@ describe('reference backend configuration', () => {
   });
 });
 
+describe('reference backend version', () => {
+  it('reports the commit Railway deployed', () => {
+    expect(loadConfig({ DATABASE_URL: secretUrl, RAILWAY_GIT_COMMIT_SHA: 'abc123' }).GIT_COMMIT).toBe('abc123');
+    expect(loadConfig({ DATABASE_URL: secretUrl }).GIT_COMMIT).toBe('unknown');
+  });
+});
+
 describe('PostgreSQL sslmode', () => {
   it.each([
     ['require', { rejectUnauthorized: false }],

@@ -25,7 +25,8 @@ export class ConfigError extends Error {
  * never echo the value: DATABASE_URL carries a password.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig {
-  const parsed = environmentSchema.safeParse(env);
+  // Railway sets RAILWAY_GIT_COMMIT_SHA on every deploy, so /health names the deployed commit unasked.
+  const parsed = environmentSchema.safeParse({ ...env, GIT_COMMIT: env.GIT_COMMIT ?? env.RAILWAY_GIT_COMMIT_SHA });
   if (parsed.success) return parsed.data;
   const variables = parsed.error.issues.map((issue) => String(issue.path[0]));
   const details = parsed.error.issues.map((issue) => {
