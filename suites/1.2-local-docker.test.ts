@@ -4,16 +4,17 @@
  */
 import { describe, inject } from 'vitest';
 import { check } from '../src/checks/define.ts';
-import { failed } from '../src/checks/check.ts';
 import {
   containerChecks,
-  healthVerdict,
   imageBuildVerdict,
+  needsBuiltImage,
   needsLocal,
+  needsReachableTarget,
   needsRunningTarget,
   probeHealth200,
   probeHonoursPort,
   probeReady200,
+  startVerdict,
 } from '../src/probes/container.ts';
 
 const environment = inject('shipshape:environment');
@@ -23,22 +24,21 @@ const { healthyWithinMs, requestTimeoutMs } = environment.thresholds;
 describe('1.2 local Docker build', () => {
   check(containerChecks.imageBuilds, async () => needsLocal(environment) ?? imageBuildVerdict(environment));
 
-  check(containerChecks.healthyWithinBound, async () => {
-    const local = environment.local;
-    if (!local || local.buildFailure) return needsLocal(environment) ?? failed('the image did not build');
-    if (local.startFailure) return failed(local.startFailure.message, local.startFailure.evidence);
-    return healthVerdict({ healthy: true, afterMs: local.healthyAfterMs ?? 0 }, healthyWithinMs);
-  });
+  check(
+    containerChecks.healthyWithinBound,
+    async () => needsBuiltImage(environment) ?? startVerdict(environment.local!, healthyWithinMs),
+  );
 
-  check(containerChecks.health200, async () => {
-    const blocked = environment.kind === 'local' ? needsRunningTarget(environment) : undefined;
-    return blocked ?? probeHealth200(environment.baseUrl!, paths.health, requestTimeoutMs);
-  });
+  check(
+    containerChecks.health200,
+    async () =>
+      needsReachableTarget(environment) ?? probeHealth200(environment.baseUrl!, paths.health, requestTimeoutMs),
+  );
 
-  check(containerChecks.ready200, async () => {
-    const blocked = environment.kind === 'local' ? needsRunningTarget(environment) : undefined;
-    return blocked ?? probeReady200(environment.baseUrl!, paths.ready, requestTimeoutMs);
-  });
+  check(
+    containerChecks.ready200,
+    async () => needsReachableTarget(environment) ?? probeReady200(environment.baseUrl!, paths.ready, requestTimeoutMs),
+  );
 
   check(containerChecks.honoursPort, async () => {
     const blocked = needsRunningTarget(environment);

@@ -8,7 +8,7 @@ import { CheckFailedError, type CheckSpec, type Verdict } from '../src/checks/ch
 import { loadConfig } from '../src/config/load.ts';
 import { resolveImages } from '../src/environments/local/images.ts';
 import { removeRunResources } from '../src/environments/local/resources.ts';
-import { buildTargetImage, type TargetBuild } from '../src/environments/local/target.ts';
+import { buildImage, type ImageBuild } from '../src/environments/local/image-build.ts';
 import { newRunId } from '../src/environments/run-context.ts';
 import { containerChecks, probeHonoursPort, probeImageBuilds, probeStartsHealthy } from '../src/probes/container.ts';
 
@@ -19,15 +19,15 @@ const withinMs = 15_000;
 const environment = { DATABASE_URL: 'postgres://shipshape:unused@postgres.invalid:5432/shipshape?sslmode=require' };
 
 let referenceImage: string;
-let referenceBuild: TargetBuild;
+let referenceBuild: ImageBuild;
 
 /** Builds the variant (which must build) and returns its image. */
-async function built(build: TargetBuild): Promise<string> {
-  return (await buildTargetImage(build)).image;
+async function built(build: ImageBuild): Promise<string> {
+  return (await buildImage(build)).image;
 }
 
 const common = { networkName: 'bridge', runId, environment, healthPath: '/health', withinMs };
-const probes: Record<string, { spec: CheckSpec; run: (build: TargetBuild) => Promise<Verdict> }> = {
+const probes: Record<string, { spec: CheckSpec; run: (build: ImageBuild) => Promise<Verdict> }> = {
   [containerChecks.imageBuilds.id]: {
     spec: containerChecks.imageBuilds,
     run: (build) => probeImageBuilds(build),

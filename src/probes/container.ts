@@ -1,14 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { failed, passed, skipped, type CheckSpec, type Verdict } from '../checks/check.ts';
-import type { EnvironmentInfo } from '../environments/info.ts';
+import type { EnvironmentInfo, LocalTargetInfo } from '../environments/info.ts';
+import { BuildFailedError, buildImage, type ImageBuild } from '../environments/local/image-build.ts';
 import {
-  BuildFailedError,
-  buildTargetImage,
   containerLogs,
   startTargetContainer,
   waitForHealthy,
   type HealthOutcome,
-  type TargetBuild,
 } from '../environments/local/target.ts';
 import { excerpt, getJson } from './http.ts';
 
@@ -46,12 +44,24 @@ export function needsLocal(environment: EnvironmentInfo): Verdict | undefined {
   return environment.kind === 'local' ? undefined : skipped('needs --env=local');
 }
 
-/** Checks downstream of a build or start failure say why they could not run. */
-export function needsRunningTarget(environment: EnvironmentInfo): Verdict | undefined {
-  const local = environment.local;
-  if (local?.buildFailure) return skipped('the target image did not build (see 1.2/image-builds)');
-  if (local?.startFailure) return skipped('the target did not become healthy (see 1.2/healthy-within-bound)');
+/** Checks downstream of a failed build say why they could not run. */
+export function needsBuiltImage(environment: EnvironmentInfo): Verdict | undefined {
+  if (environment.local?.buildFailure) return skipped('the target image did not build (see 1.2/image-builds)');
   return needsLocal(environment);
+}
+
+/** Checks downstream of a failed build or start say why they could not run. */
+export function needsRunningTarget(environment: EnvironmentInfo): Verdict | undefined {
+  const blocked = needsBuiltImage(environment);
+  if (blocked) return blocked;
+  if (environment.local?.startFailure)
+    return skipped('the target did not become healthy (see 1.2/healthy-within-bound)');
+  return undefined;
+}
+
+/** HTTP checks run against a deployed service as they are, and locally once the target runs. */
+export function needsReachableTarget(environment: EnvironmentInfo): Verdict | undefined {
+  return environment.kind === 'remote' ? undefined : needsRunningTarget(environment);
 }
 
 export function imageBuildVerdict(environment: EnvironmentInfo): Verdict {
@@ -62,14 +72,20 @@ export function imageBuildVerdict(environment: EnvironmentInfo): Verdict {
 }
 
 /** Builds the image; a failed build is a verdict on the target, with the builder's message as evidence. */
-export async function probeImageBuilds(build: TargetBuild): Promise<Verdict> {
+export async function probeImageBuilds(build: ImageBuild): Promise<Verdict> {
   try {
-    const { image, buildMs } = await buildTargetImage(build);
+    const { image, buildMs } = await buildImage(build);
     return passed(`built ${image} in ${(buildMs / 1000).toFixed(1)} s`);
   } catch (error) {
     if (error instanceof BuildFailedError) return failed(error.message, error.log);
     throw error;
   }
+}
+
+/** The verdict on the target the environment started (it measured time to healthy). */
+export function startVerdict(local: LocalTargetInfo, withinMs: number): Verdict {
+  if (local.startFailure) return failed(local.startFailure.message, local.startFailure.evidence);
+  return passed(`healthy after ${local.healthyAfterMs} ms (bound ${withinMs} ms)`);
 }
 
 export function healthVerdict(outcome: HealthOutcome, withinMs: number): Verdict {

@@ -5,13 +5,8 @@ import type { EnvironmentInfo, LocalTargetInfo } from '../info.ts';
 import { resolveImages } from './images.ts';
 import { startPostgres, type StartedPostgres } from './postgres.ts';
 import { runNetworkNames } from './resources.ts';
-import {
-  BuildFailedError,
-  buildTargetImage,
-  startTargetContainer,
-  waitForHealthy,
-  type StartedTarget,
-} from './target.ts';
+import { BuildFailedError, buildImage } from './image-build.ts';
+import { startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
 
 export const targetAlias = 'backend';
 
@@ -52,7 +47,7 @@ export class LocalEnvironment {
 
     try {
       const build = await withHeartbeat(`building ${config.target.dockerfile} as ${tag}`, () =>
-        buildTargetImage({
+        buildImage({
           context: config.target.context,
           dockerfile: config.target.dockerfile,
           buildArgs: { BASE_IMAGE: images.base, ...config.target.buildArgs },

@@ -6,8 +6,6 @@ import {
 } from 'testcontainers';
 import { runLabels } from './resources.ts';
 
-export { BuildFailedError, buildImage as buildTargetImage, type ImageBuild as TargetBuild } from './image-build.ts';
-
 /**
  * Resolves once the container runs: the harness measures time-to-healthy
  * itself, and testcontainers' own strategies remove a container that fails to
