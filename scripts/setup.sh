@@ -29,8 +29,10 @@ if [ "$(node_major)" -lt 24 ]; then
 fi
 say "node $(node -v)"
 
-# 2. Dependencies: the harness, and the backend's for typecheck and lint on the host.
-for dir in . backend; do
+# 2. Dependencies: the harness, the backend's and the stand-ins' (each its own package, built into its own image).
+for dir in . backend fixtures/standins/*/; do
+  dir=${dir%/}
+  [ -f "$dir/package-lock.json" ] || continue
   if stamp_matches "$dir/package-lock.json" "$dir/node_modules/.shipshape-lock"; then
     say "dependencies in $dir: up to date"
   else
@@ -85,6 +87,10 @@ else
   bash scripts/airgap/build-images.sh
   [ "$before" = "$(docker images -q 'shipshape-airgap/*' | sort | sha256sum)" ] || did+=("built air-gapped images")
 fi
+
+# 5. The stand-ins for Qdrant and Cohere (DESIGN section 4), on the same base image.
+say "building stand-in images"
+node scripts/build-standins.ts || fail "a stand-in image did not build (see above)"
 
 if [ ${#did[@]} -eq 0 ]; then
   say "everything was already in place ($((SECONDS - started)) s)"
