@@ -30,6 +30,27 @@ describe('OpenAPI contract validation', () => {
     ).toContain('/embeddings/float must be array');
   });
 
+  it('reads discriminator mappings, which plain oneOf cannot tell apart', () => {
+    const answer = (sourceType: string) => ({
+      id: 'c1',
+      finish_reason: 'COMPLETE',
+      message: {
+        role: 'assistant',
+        content: [{ type: 'text', text: 'Railway injects PORT.' }],
+        citations: [
+          {
+            start: 0,
+            end: 21,
+            text: 'Railway injects PORT.',
+            sources: [{ type: sourceType, id: 'doc:0', document: { id: 'doc:0', text: 'Railway injects PORT.' } }],
+          },
+        ],
+      },
+    });
+    expect(cohere.validateResponse('post', '/v2/chat', 200, answer('document')).errors).toEqual([]);
+    expect(cohere.validateResponse('post', '/v2/chat', 200, answer('bogus')).errors).not.toEqual([]);
+  });
+
   it('refuses an operation the document does not have', () => {
     expect(() => qdrant.operation('post', '/no/such/path')).toThrow(/has no operation POST \/no\/such\/path/);
   });

@@ -39,7 +39,9 @@ export class OpenApiContract {
   constructor(file: string) {
     this.file = file;
     const text = readFileSync(path.resolve(specsDir, file), 'utf8');
-    this.document = (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as Json;
+    this.document = explicitDiscriminators(
+      (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as Json,
+    ) as Json;
     this.legacy = String(this.document.openapi).startsWith('3.0');
     this.ajv = this.legacy
       ? new Ajv({ strict: false, allErrors: true })
@@ -107,6 +109,12 @@ export class OpenApiContract {
     return target as T;
   }
 
+  /** Validates against a named component, e.g. `#/components/schemas/ChatContentDeltaEvent` (stream events). */
+  validateComponent(ref: string, body: unknown): string[] {
+    const result = this.run(`component ${ref}`, { $ref: ref }, body, ref);
+    return result.errors;
+  }
+
   private run(key: string, schema: Json, body: unknown, operationId: string): ValidationResult {
     let validate = this.cache.get(key);
     if (!validate) {
@@ -126,6 +134,37 @@ export class OpenApiContract {
     const { $schema: _draft, ...converted } = openapiSchemaToJsonSchema(schema as never, { cloneSchema: true }) as Json;
     return converted;
   }
+}
+
+/**
+ * Spells out each `oneOf` + `discriminator.mapping` as if/then on the
+ * discriminator, which is what it means. Ajv does not read OpenAPI's mapping,
+ * and some of Cohere's oneOf members cannot be told apart without it (every
+ * citation source matches both ChatDocumentSource and ChatToolSource), so even
+ * Cohere's own answers would fail plain oneOf.
+ */
+export function explicitDiscriminators(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(explicitDiscriminators);
+  if (typeof node !== 'object' || node === null) return node;
+  const entries = Object.entries(node as Json).map(([key, value]) => [key, explicitDiscriminators(value)] as const);
+  const schema = Object.fromEntries(entries) as Json;
+  const discriminator = schema.discriminator as { propertyName?: string; mapping?: Record<string, string> } | undefined;
+  if (!Array.isArray(schema.oneOf) || !discriminator?.propertyName || !discriminator.mapping) return schema;
+  const { oneOf: _oneOf, discriminator: _discriminator, ...rest } = schema;
+  const property = discriminator.propertyName;
+  const mapping = discriminator.mapping;
+  const values = Object.keys(mapping);
+  return {
+    ...rest,
+    allOf: [
+      ...((rest.allOf as unknown[] | undefined) ?? []),
+      { type: 'object', required: [property], properties: { [property]: { enum: values } } },
+      ...values.map((value) => ({
+        if: { properties: { [property]: { const: value } }, required: [property] },
+        then: { $ref: mapping[value] },
+      })),
+    ],
+  };
 }
 
 /** `#/components/...` inside an operation resolves against the document schema registered above. */
