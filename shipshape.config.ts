@@ -10,13 +10,16 @@ export default defineConfig({
     paths: { health: '/health', ready: '/health/ready' },
   },
   images: {
-    // auto: the official image where it is present or a registry answers, else the air-gapped substitute.
+    // auto: per image, the official one where present (setup pulls it where a registry answers), else its substitute.
     source: 'auto',
     base: 'node:24-bookworm-slim',
     postgres: 'postgres:17-bookworm',
-    airgap: {
+    qdrant: 'qdrant/qdrant:v1.19.0',
+    substitutes: {
       base: 'shipshape-airgap/node:24-bookworm-slim',
       postgres: 'shipshape-airgap/postgres:15-bookworm',
+      qdrant: 'shipshape-standin/qdrant:latest',
+      cohere: 'shipshape-standin/cohere:latest',
     },
   },
   environments: {

@@ -16,7 +16,7 @@ const names = existsSync(standinsDir)
   : [];
 
 const config = await loadConfig({ envName: 'local' });
-const { base } = await resolveImages(config.images);
+const { base } = await resolveImages(config.images, ['base']);
 let failures = 0;
 for (const name of names) {
   const tag = `shipshape-standin/${name}:latest`;

@@ -64,16 +64,16 @@ else
 fi
 
 # 4. Images: the official ones where a registry answers, else the air-gapped substitutes.
-read -r base_image postgres_image < <(node --input-type=module -e \
-  "const { default: c } = await import('./shipshape.config.ts'); console.log(c.images.base, c.images.postgres)")
+read -r -a official_images < <(node --input-type=module -e \
+  "const { default: c } = await import('./shipshape.config.ts'); console.log(c.images.base, c.images.postgres, c.images.qdrant)")
 images_source=${SHIPSHAPE_IMAGES:-auto}
 if [ "$images_source" = auto ]; then
   code=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' https://registry-1.docker.io/v2/ || true)
-  if [ "$code" != 000 ]; then images_source=registry; else images_source=airgap; fi
+  if [ "$code" != 000 ]; then images_source=registry; else images_source=substitutes; fi
   say "image registry: $([ "$images_source" = registry ] && echo "answers" || echo "does not answer; using air-gapped substitutes")"
 fi
 if [ "$images_source" = registry ]; then
-  for image in "$base_image" "$postgres_image"; do
+  for image in "${official_images[@]}"; do
     if docker image inspect "$image" >/dev/null 2>&1; then
       say "image $image: present"
     else

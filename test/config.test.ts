@@ -7,7 +7,13 @@ const base: ShipshapeConfigInput = {
   images: {
     base: 'node:24-bookworm-slim',
     postgres: 'postgres:17-bookworm',
-    airgap: { base: 'shipshape-airgap/node:24-bookworm-slim', postgres: 'shipshape-airgap/postgres:15-bookworm' },
+    qdrant: 'qdrant/qdrant:v1.19.0',
+    substitutes: {
+      base: 'shipshape-airgap/node:24-bookworm-slim',
+      postgres: 'shipshape-airgap/postgres:15-bookworm',
+      qdrant: 'shipshape-standin/qdrant:latest',
+      cohere: 'shipshape-standin/cohere:latest',
+    },
   },
   environments: { local: { kind: 'local' }, production: { kind: 'remote' } },
 };

@@ -44,7 +44,7 @@ const probes: Record<string, { spec: CheckSpec; run: (build: ImageBuild) => Prom
 
 beforeAll(async () => {
   const config = await loadConfig({ envName: 'local' });
-  const images = await resolveImages(config.images);
+  const images = await resolveImages(config.images, ['base']);
   referenceBuild = {
     context: config.target.context,
     dockerfile: config.target.dockerfile,

@@ -34,7 +34,7 @@ export const overrides: readonly Override[] = [
   {
     variable: 'SHIPSHAPE_IMAGES',
     path: ['images', 'source'],
-    description: 'auto, registry or airgap',
+    description: 'auto, registry or substitutes',
   },
   {
     variable: 'SHIPSHAPE_IMAGE_BASE',
@@ -45,6 +45,11 @@ export const overrides: readonly Override[] = [
     variable: 'SHIPSHAPE_IMAGE_POSTGRES',
     path: ['images', 'postgres'],
     description: 'PostgreSQL image',
+  },
+  {
+    variable: 'SHIPSHAPE_IMAGE_QDRANT',
+    path: ['images', 'qdrant'],
+    description: 'Qdrant image',
   },
   {
     variable: 'SHIPSHAPE_HEALTHY_WITHIN_MS',

@@ -31,10 +31,16 @@ export const targetSchema = z.strictObject({
 });
 
 export const imagesSchema = z.strictObject({
-  source: z.enum(['auto', 'registry', 'airgap'], { error: 'one of "auto", "registry", "airgap"' }).default('auto'),
+  source: z
+    .enum(['auto', 'registry', 'substitutes'], { error: 'one of "auto", "registry", "substitutes"' })
+    .default('auto'),
   base: nonEmpty,
   postgres: nonEmpty,
-  airgap: z.strictObject({ base: nonEmpty, postgres: nonEmpty }),
+  qdrant: nonEmpty,
+  /** Cohere is an API, not an image: only the stand-in exists. */
+  cohere: nonEmpty.optional(),
+  /** What runs where no registry answers: air-gapped rebuilds and the stand-ins (DESIGN sections 2 and 4). */
+  substitutes: z.strictObject({ base: nonEmpty, postgres: nonEmpty, qdrant: nonEmpty, cohere: nonEmpty }),
 });
 
 export const environmentSchema = z.discriminatedUnion(

@@ -5,31 +5,38 @@ export class HarnessError extends Error {
   override name = 'HarnessError';
 }
 
-export interface ResolvedImages {
-  base: string;
-  postgres: string;
-  source: 'registry' | 'airgap';
-}
+export const imageRoles = ['base', 'postgres', 'qdrant', 'cohere'] as const;
+export type ImageRole = (typeof imageRoles)[number];
+
+/** The image name per role, and which roles run a substitute (reports name what actually ran). */
+export type ResolvedImages<R extends ImageRole> = Record<R, string> & { substituted: R[] };
 
 /**
- * auto: the official images when present (setup pulls them where a registry
- * answers), else the air-gapped substitutes setup built. Never a silent pull:
- * on an offline machine that would hang until a timeout.
+ * Per role: the official image when present (setup pulls it where a registry
+ * answers), else its substitute. Never a silent pull: on an offline machine
+ * that hangs until a timeout.
  */
-export async function resolveImages(images: ShipshapeConfig['images']): Promise<ResolvedImages> {
-  const official = { base: images.base, postgres: images.postgres, source: 'registry' as const };
-  const airgap = { ...images.airgap, source: 'airgap' as const };
-  if (images.source === 'registry') return official;
-  if (images.source === 'airgap') {
-    await requirePresent(airgap);
-    return airgap;
+export async function resolveImages<R extends ImageRole>(
+  images: ShipshapeConfig['images'],
+  roles: readonly R[],
+): Promise<ResolvedImages<R>> {
+  const resolved = { substituted: [] as R[] } as ResolvedImages<R>;
+  for (const role of roles) {
+    const official = images[role];
+    const substitute = images.substitutes[role];
+    if (official && images.source === 'registry') {
+      (resolved as Record<R, string>)[role] = official;
+    } else if (official && images.source === 'auto' && (await imageExists(official))) {
+      (resolved as Record<R, string>)[role] = official;
+    } else if (await imageExists(substitute)) {
+      (resolved as Record<R, string>)[role] = substitute;
+      resolved.substituted.push(role);
+    } else {
+      const wanted = official ? `neither ${official} nor its substitute ${substitute} is` : `${substitute} is not`;
+      throw new HarnessError(`the ${role} image is missing: ${wanted} present; run \`npm run setup\``);
+    }
   }
-  if (await allPresent(official)) return official;
-  if (await allPresent(airgap)) return airgap;
-  throw new HarnessError(
-    `neither the official images (${official.base}, ${official.postgres}) nor the air-gapped substitutes ` +
-      `(${airgap.base}, ${airgap.postgres}) are present; run \`npm run setup\` first`,
-  );
+  return resolved;
 }
 
 async function imageExists(name: string): Promise<boolean> {
@@ -39,18 +46,5 @@ async function imageExists(name: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function allPresent(images: { base: string; postgres: string }): Promise<boolean> {
-  const present = await Promise.all([imageExists(images.base), imageExists(images.postgres)]);
-  return present.every(Boolean);
-}
-
-async function requirePresent(images: { base: string; postgres: string }): Promise<void> {
-  for (const name of [images.base, images.postgres]) {
-    if (!(await imageExists(name))) {
-      throw new HarnessError(`image ${name} is missing; run \`npm run setup\` to build the air-gapped substitutes`);
-    }
   }
 }

@@ -1,14 +1,27 @@
-import { Network, type StartedNetwork } from 'testcontainers';
+import { Network, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import type { ResolvedConfig } from '../../config/load.ts';
 import { progress, seconds, withHeartbeat } from '../../report/progress.ts';
 import type { EnvironmentInfo, LocalTargetInfo } from '../info.ts';
-import { resolveImages } from './images.ts';
-import { startPostgres, type StartedPostgres } from './postgres.ts';
+import { imageRoles, resolveImages } from './images.ts';
+import { startPostgres } from './postgres.ts';
+import { startCohere, startQdrant } from './standins.ts';
 import { runNetworkNames } from './resources.ts';
 import { BuildFailedError, buildImage } from './image-build.ts';
 import { startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
 
 export const targetAlias = 'backend';
+
+/**
+ * Every secret the target gets locally is a canary marked with the run id:
+ * found in a response, a log line, an image layer or a report, it is a leak.
+ */
+export function canarySecrets(runId: string): Record<'QDRANT_API_KEY' | 'COHERE_API_KEY' | 'ADMIN_TOKEN', string> {
+  return {
+    QDRANT_API_KEY: `canary-qdrant-${runId}`,
+    COHERE_API_KEY: `canary-cohere-${runId}`,
+    ADMIN_TOKEN: `canary-admin-token-${runId}`,
+  };
+}
 
 /**
  * The local topology of DESIGN section 2: the target built from its
@@ -29,14 +42,17 @@ export class LocalEnvironment {
 
   async start(): Promise<StartedLocalEnvironment> {
     const { config, runId } = this;
-    const images = await resolveImages(config.images);
-    progress(`images: base ${images.base}, postgres ${images.postgres} (${images.source})`);
+    const images = await resolveImages(config.images, imageRoles);
+    progress(
+      `images: ${imageRoles.map((role) => `${role} ${images[role]}`).join(', ')}` +
+        (images.substituted.length ? ` (substitutes for ${images.substituted.join(', ')})` : ''),
+    );
     const info: EnvironmentInfo = {
       envName: config.envName,
       kind: 'local',
       runId,
       reportDir: this.reportDir,
-      images: { base: images.base, postgres: images.postgres },
+      images: { base: images.base, postgres: images.postgres, qdrant: images.qdrant, cohere: images.cohere },
       target: { name: config.target.name, port: config.target.port, paths: config.target.paths },
       thresholds: config.thresholds,
     };
@@ -65,10 +81,23 @@ export class LocalEnvironment {
     try {
       started.network = await new Network(runNetworkNames(runId)).start();
       local.networkName = started.network.getName();
-      started.postgres = await withHeartbeat('starting PostgreSQL (SSL on)', () =>
-        startPostgres(images.postgres, started.network!, runId),
+      const network = started.network;
+      const secrets = canarySecrets(runId);
+      const [postgres, qdrant, cohere] = await withHeartbeat('starting PostgreSQL (SSL on), Qdrant and Cohere', () =>
+        Promise.all([
+          startPostgres(images.postgres, network, runId),
+          startQdrant(images.qdrant, network, runId, secrets.QDRANT_API_KEY),
+          startCohere(images.cohere, network, runId, secrets.COHERE_API_KEY),
+        ]),
       );
-      local.environment = { DATABASE_URL: started.postgres.urlInNetwork };
+      started.dependencies.push(postgres.container, qdrant.container, cohere.container);
+      local.environment = {
+        DATABASE_URL: postgres.urlInNetwork,
+        QDRANT_URL: qdrant.urlInNetwork,
+        QDRANT_COLLECTION: 'shipshape-book',
+        COHERE_BASE_URL: cohere.urlInNetwork,
+        ...secrets,
+      };
       started.target = await startTargetContainer({
         image: tag,
         networkName: local.networkName,
@@ -103,7 +132,7 @@ export class LocalEnvironment {
 export class StartedLocalEnvironment {
   readonly info: EnvironmentInfo;
   network?: StartedNetwork;
-  postgres?: StartedPostgres;
+  dependencies: StartedTestContainer[] = [];
   target?: StartedTarget;
 
   constructor(info: EnvironmentInfo) {
@@ -112,7 +141,10 @@ export class StartedLocalEnvironment {
 
   /** Removes containers before the network they are attached to. */
   async stop(): Promise<void> {
-    await Promise.allSettled([this.target?.container.stop({ timeout: 5_000 }), this.postgres?.container.stop()]);
+    await Promise.allSettled([
+      this.target?.container.stop({ timeout: 5_000 }),
+      ...this.dependencies.map((container) => container.stop()),
+    ]);
     await this.network?.stop().catch(() => undefined);
   }
 }

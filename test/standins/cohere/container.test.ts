@@ -33,7 +33,7 @@ function start(environment: Record<string, string>, port: number): Promise<Start
 
 beforeAll(async () => {
   const config = await loadConfig({ envName: 'local' });
-  const images = await resolveImages(config.images);
+  const images = await resolveImages(config.images, ['base']);
   await buildImage({ context, dockerfile: 'Dockerfile', buildArgs: { BASE_IMAGE: images.base }, tag });
   container = await start({ STANDIN_API_KEYS: apiKey }, 8080);
   standin = clientsFor(`http://127.0.0.1:${container.getMappedPort(8080)}`);

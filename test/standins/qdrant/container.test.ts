@@ -25,7 +25,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   const config = await loadConfig({ envName: 'local' });
-  const images = await resolveImages(config.images);
+  const images = await resolveImages(config.images, ['base']);
   await buildImage({ context, dockerfile: 'Dockerfile', buildArgs: { BASE_IMAGE: images.base }, tag: image });
   // The client warns that an api key travels over http; these tests mean to.
   vi.spyOn(console, 'warn').mockImplementation(() => undefined);
