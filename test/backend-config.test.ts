@@ -3,10 +3,31 @@ import { ConfigError, loadConfig } from '../backend/src/config.ts';
 import { poolOptions } from '../backend/src/database.ts';
 
 const secretUrl = 'postgres://app:s3cret-canary@db.railway.internal:5432/railway?sslmode=require';
+const required = {
+  DATABASE_URL: secretUrl,
+  QDRANT_URL: 'http://qdrant.railway.internal:6333',
+  QDRANT_API_KEY: 'qdrant-canary',
+  QDRANT_COLLECTION: 'book',
+  COHERE_API_KEY: 'cohere-canary',
+};
 
 describe('reference backend configuration', () => {
-  it('names a missing variable', () => {
-    expect(() => loadConfig({})).toThrow(/DATABASE_URL is required but not set/);
+  it('names every missing variable at once', () => {
+    expect(() => loadConfig({})).toThrow(
+      'invalid environment: DATABASE_URL is required but not set; QDRANT_URL is required but not set; ' +
+        'QDRANT_API_KEY is required but not set; QDRANT_COLLECTION is required but not set; ' +
+        'COHERE_API_KEY is required but not set',
+    );
+  });
+
+  it('refuses a CORS wildcard with credentials', () => {
+    expect(() => loadConfig({ ...required, CORS_ORIGINS: '*', CORS_ALLOW_CREDENTIALS: 'true' })).toThrow(
+      /CORS_ORIGINS is malformed/,
+    );
+    expect(loadConfig({ ...required, CORS_ORIGINS: 'https://a.example, https://b.example' }).CORS_ORIGINS).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
   });
 
   it('names a malformed variable without echoing its value', () => {
@@ -23,15 +44,15 @@ describe('reference backend configuration', () => {
   });
 
   it('defaults PORT to 8000 and reads a given one', () => {
-    expect(loadConfig({ DATABASE_URL: secretUrl }).PORT).toBe(8000);
-    expect(loadConfig({ DATABASE_URL: secretUrl, PORT: '31337' }).PORT).toBe(31337);
+    expect(loadConfig(required).PORT).toBe(8000);
+    expect(loadConfig({ ...required, PORT: '31337' }).PORT).toBe(31337);
   });
 });
 
 describe('reference backend version', () => {
   it('reports the commit Railway deployed', () => {
-    expect(loadConfig({ DATABASE_URL: secretUrl, RAILWAY_GIT_COMMIT_SHA: 'abc123' }).GIT_COMMIT).toBe('abc123');
-    expect(loadConfig({ DATABASE_URL: secretUrl }).GIT_COMMIT).toBe('unknown');
+    expect(loadConfig({ ...required, RAILWAY_GIT_COMMIT_SHA: 'abc123' }).GIT_COMMIT).toBe('abc123');
+    expect(loadConfig(required).GIT_COMMIT).toBe('unknown');
   });
 });
 

@@ -15,8 +15,15 @@ import { containerChecks, probeHonoursPort, probeImageBuilds, probeStartsHealthy
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 const runId = newRunId();
 const withinMs = 15_000;
-// Liveness never touches the database, so an unreachable one is enough here.
-const environment = { DATABASE_URL: 'postgres://shipshape:unused@postgres.invalid:5432/shipshape?sslmode=require' };
+// Liveness touches no dependency, so unreachable ones are enough here.
+const environment = {
+  DATABASE_URL: 'postgres://shipshape:unused@postgres.invalid:5432/shipshape?sslmode=require',
+  QDRANT_URL: 'http://qdrant.invalid:6333',
+  QDRANT_API_KEY: 'canary-qdrant-unused',
+  QDRANT_COLLECTION: 'book',
+  COHERE_API_KEY: 'canary-cohere-unused',
+  COHERE_BASE_URL: 'http://cohere.invalid:8080',
+};
 
 let referenceImage: string;
 let referenceBuild: ImageBuild;

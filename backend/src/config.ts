@@ -1,52 +1,85 @@
 import { z } from 'zod';
+import { ConfigError } from './config-error.ts';
+import { ragSettings, type RagSettings } from './rag/settings.ts';
 
-// The environment contract of DESIGN section 3. Only the variables the current
-// routes need are here; each later feature adds its own.
-const environmentSchema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(8000),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  APP_VERSION: z.string().default('0.1.0'),
-  GIT_COMMIT: z.string().default('unknown'),
-});
+export { ConfigError };
 
-export type BackendConfig = z.infer<typeof environmentSchema>;
+const positiveInt = z.coerce.number().int().positive();
+const csv = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
 
-export class ConfigError extends Error {
-  readonly variables: string[];
-  constructor(variables: string[], details: string[]) {
-    super(`invalid environment: ${details.join('; ')}`);
-    this.variables = variables;
-  }
-}
+/** The environment contract of DESIGN section 3. */
+const environmentSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    DATABASE_POOL_MAX: positiveInt.default(10),
+    CORS_ORIGINS: csv,
+    CORS_ALLOW_CREDENTIALS: z.enum(['true', 'false']).default('false'),
+    ADMIN_TOKEN: z.string().min(16).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    RATE_LIMIT_PER_MINUTE: positiveInt.default(60),
+    DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
+    APP_VERSION: z.string().default('0.1.0'),
+    GIT_COMMIT: z.string().default('unknown'),
+  })
+  .superRefine((config, context) => {
+    // A wildcard with credentials would let any site act as the signed-in user.
+    if (config.CORS_ALLOW_CREDENTIALS === 'true' && config.CORS_ORIGINS.includes('*')) {
+      context.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: 'wildcard with credentials' });
+    }
+  });
+
+/** The server's variables, and the RAG layer's (shared with the ingest CLI) under `rag`. */
+export type BackendConfig = z.infer<typeof environmentSchema> & { rag: RagSettings };
+
+const expectations: Record<string, string> = {
+  PORT: 'expected an integer from 1 to 65535',
+  DATABASE_URL: 'expected postgres://user:password@host:port/database',
+  DATABASE_POOL_MAX: 'expected a positive integer',
+  CORS_ORIGINS: 'expected a comma-separated list of origins; "*" is refused when CORS_ALLOW_CREDENTIALS=true',
+  CORS_ALLOW_CREDENTIALS: 'expected true or false',
+  ADMIN_TOKEN: 'expected at least 16 characters',
+  LOG_LEVEL: 'expected one of fatal, error, warn, info, debug, trace, silent',
+  RATE_LIMIT_PER_MINUTE: 'expected a positive integer',
+  DRAIN_TIMEOUT_MS: 'expected a positive integer (milliseconds)',
+};
 
 /**
  * Reads the environment. Messages name the variable and what was expected but
- * never echo the value: DATABASE_URL carries a password.
+ * never echo the value: DATABASE_URL and the keys are secrets.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BackendConfig {
   // Railway sets RAILWAY_GIT_COMMIT_SHA on every deploy, so /health names the deployed commit unasked.
   const parsed = environmentSchema.safeParse({ ...env, GIT_COMMIT: env.GIT_COMMIT ?? env.RAILWAY_GIT_COMMIT_SHA });
-  if (parsed.success) return parsed.data;
-  const variables = parsed.error.issues.map((issue) => String(issue.path[0]));
-  const details = parsed.error.issues.map((issue) => {
-    const name = String(issue.path[0]);
-    return env[name] === undefined
-      ? `${name} is required but not set`
-      : `${name} is malformed (${describeExpectation(name)})`;
-  });
-  throw new ConfigError(variables, details);
-}
-
-function describeExpectation(name: string): string {
-  switch (name) {
-    case 'PORT':
-      return 'expected an integer from 1 to 65535';
-    case 'DATABASE_URL':
-      return 'expected postgres://user:password@host:port/database';
-    case 'LOG_LEVEL':
-      return 'expected one of fatal, error, warn, info, debug, trace, silent';
-    default:
-      return 'see the environment table in the README';
+  const variables: string[] = [];
+  const details: string[] = [];
+  if (!parsed.success) {
+    for (const name of new Set(parsed.error.issues.map((issue) => String(issue.path[0])))) {
+      variables.push(name);
+      details.push(
+        env[name] === undefined || env[name] === ''
+          ? `${name} is required but not set`
+          : `${name} is malformed (${expectations[name] ?? 'see the environment table in the README'})`,
+      );
+    }
   }
+  // Both halves are checked before failing, so one start-up names every missing variable.
+  let rag: RagSettings | undefined;
+  try {
+    rag = ragSettings(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    variables.push(...error.variables);
+    details.push(...error.details);
+  }
+  if (!parsed.success || !rag) throw new ConfigError(variables, details);
+  return { ...parsed.data, rag };
 }

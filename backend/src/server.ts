@@ -1,13 +1,21 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type BackendConfig } from './config.ts';
+import type { DependencyCheck } from './contracts.ts';
+import { PostgresConversationStore } from './db/conversation-store.ts';
+import { MigrationError, runMigrations } from './db/migrate.ts';
+import { createPool } from './db/pool.ts';
+import { postgresCheck } from './db/readiness.ts';
+import { createRagPipeline } from './rag/pipeline.ts';
+import { guardStore } from './store-guard.ts';
 
 function fatal(message: string, fields: Record<string, unknown> = {}): never {
-  // Same JSON shape as pino so log pipelines parse start-up failures too.
+  // Same JSON shape as pino, so log pipelines parse start-up failures too.
   console.error(JSON.stringify({ level: 60, time: Date.now(), msg: message, ...fields }));
   process.exit(1);
 }
 
-let config;
+let config: BackendConfig;
 try {
   config = loadConfig();
 } catch (error) {
@@ -15,7 +23,39 @@ try {
   throw error;
 }
 
-const app = await buildApp(config);
+const pool = createPool(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
+const rag = createRagPipeline(config.rag);
+let migrated = false;
+let migrationState = 'migrating';
+let stopping = false;
+const readinessTimeoutMs = 2_000;
+
+const app = await buildApp(
+  {
+    logLevel: config.LOG_LEVEL,
+    version: config.APP_VERSION,
+    commit: config.GIT_COMMIT,
+    corsOrigins: config.CORS_ORIGINS,
+    corsAllowCredentials: config.CORS_ALLOW_CREDENTIALS === 'true',
+    adminToken: config.ADMIN_TOKEN,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
+  },
+  {
+    store: guardStore(new PostgresConversationStore(pool), () => migrated),
+    answers: rag,
+    ingest: rag,
+    readiness: {
+      postgres: async (): Promise<DependencyCheck> =>
+        migrated ? postgresCheck(pool, readinessTimeoutMs) : { ok: false, latencyMs: 0, error: migrationState },
+      ...rag.readinessChecks(),
+    },
+  },
+);
+app.addHook('onClose', async () => {
+  stopping = true;
+  await pool.end();
+});
 
 // '::' accepts IPv4 and IPv6: Railway's private network is IPv6-only.
 try {
@@ -25,12 +65,42 @@ try {
   await app.listen({ port: config.PORT, host: '0.0.0.0' });
 }
 
-// Railway sends SIGTERM on redeploy: stop accepting, let in-flight requests finish.
+/**
+ * Migrations run after listen: liveness answers at once while the database
+ * (Railway's private network exists only at runtime) may still be starting;
+ * readiness says "migrating" until they are applied.
+ */
+async function migrateUntilDone(): Promise<void> {
+  for (let attempt = 1; !stopping; attempt++) {
+    try {
+      const applied = await runMigrations(config.DATABASE_URL, app.log);
+      migrated = true;
+      app.log.info({ applied }, 'database ready');
+      return;
+    } catch (error) {
+      // MigrationError messages carry a category only, never the URL.
+      migrationState = error instanceof MigrationError ? error.message : 'database migration failed';
+      app.log.warn({ err: error, attempt }, 'database migrations failed; retrying');
+      await sleep(Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)));
+    }
+  }
+}
+void migrateUntilDone();
+
+// Railway sends SIGTERM on redeploy, then SIGKILL after RAILWAY_DEPLOYMENT_DRAINING_SECONDS.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
-    app.log.info({ signal }, 'shutting down');
+    app.log.info({ signal }, 'shutting down: draining in-flight requests');
+    const deadline = setTimeout(() => {
+      app.log.error('drain timed out; exiting');
+      process.exit(1);
+    }, config.DRAIN_TIMEOUT_MS + 5_000);
+    deadline.unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        app.log.info('shut down cleanly');
+        process.exit(0);
+      },
       (error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed');
         process.exit(1);
