@@ -65,7 +65,7 @@ fi
 
 # 4. Images: the official ones where a registry answers, else the air-gapped substitutes.
 read -r -a official_images < <(node --input-type=module -e \
-  "const { default: c } = await import('./shipshape.config.ts'); console.log(c.images.base, c.images.postgres, c.images.qdrant)")
+  "const { default: c } = await import('./shipshape.config.ts'); console.log(c.images.base, c.images.runtime, c.images.postgres, c.images.qdrant)")
 images_source=${SHIPSHAPE_IMAGES:-auto}
 if [ "$images_source" = auto ]; then
   code=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' https://registry-1.docker.io/v2/ || true)

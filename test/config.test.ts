@@ -6,10 +6,12 @@ const base: ShipshapeConfigInput = {
   target: { name: 'reference', dockerfile: 'Dockerfile', context: '.' },
   images: {
     base: 'node:24-bookworm-slim',
+    runtime: 'debian:bookworm-slim',
     postgres: 'postgres:17-bookworm',
     qdrant: 'qdrant/qdrant:v1.19.0',
     substitutes: {
       base: 'shipshape-airgap/node:24-bookworm-slim',
+      runtime: 'shipshape-airgap/debian:bookworm',
       postgres: 'shipshape-airgap/postgres:15-bookworm',
       qdrant: 'shipshape-standin/qdrant:latest',
       cohere: 'shipshape-standin/cohere:latest',

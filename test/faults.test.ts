@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultVariants } from '../fixtures/faults/catalog.ts';
 import { CheckFailedError, type CheckSpec, type Verdict } from '../src/checks/check.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { resolveImages } from '../src/environments/local/images.ts';
+import { resolveImages, targetBuildArgs } from '../src/environments/local/images.ts';
 import { removeRunResources } from '../src/environments/local/resources.ts';
 import { buildImage, type ImageBuild } from '../src/environments/local/image-build.ts';
 import { newRunId } from '../src/environments/run-context.ts';
@@ -51,11 +51,11 @@ const probes: Record<string, { spec: CheckSpec; run: (build: ImageBuild) => Prom
 
 beforeAll(async () => {
   const config = await loadConfig({ envName: 'local' });
-  const images = await resolveImages(config.images, ['base']);
+  const images = await resolveImages(config.images, ['base', 'runtime']);
   referenceBuild = {
     context: config.target.context,
     dockerfile: config.target.dockerfile,
-    buildArgs: { BASE_IMAGE: images.base },
+    buildArgs: targetBuildArgs(images),
     tag: 'shipshape-selftest/reference:latest',
   };
   referenceImage = await built(referenceBuild);

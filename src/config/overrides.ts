@@ -42,6 +42,11 @@ export const overrides: readonly Override[] = [
     description: 'base image passed to the target build',
   },
   {
+    variable: 'SHIPSHAPE_IMAGE_RUNTIME',
+    path: ['images', 'runtime'],
+    description: 'runtime image passed to the target build',
+  },
+  {
     variable: 'SHIPSHAPE_IMAGE_POSTGRES',
     path: ['images', 'postgres'],
     description: 'PostgreSQL image',

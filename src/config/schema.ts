@@ -34,13 +34,22 @@ export const imagesSchema = z.strictObject({
   source: z
     .enum(['auto', 'registry', 'substitutes'], { error: 'one of "auto", "registry", "substitutes"' })
     .default('auto'),
+  /** Builds the target: Node and npm. */
   base: nonEmpty,
+  /** Runs the target: the final stage of the reference Dockerfile (plain Debian plus the node binary). */
+  runtime: nonEmpty,
   postgres: nonEmpty,
   qdrant: nonEmpty,
   /** Cohere is an API, not an image: only the stand-in exists. */
   cohere: nonEmpty.optional(),
   /** What runs where no registry answers: air-gapped rebuilds and the stand-ins (DESIGN sections 2 and 4). */
-  substitutes: z.strictObject({ base: nonEmpty, postgres: nonEmpty, qdrant: nonEmpty, cohere: nonEmpty }),
+  substitutes: z.strictObject({
+    base: nonEmpty,
+    runtime: nonEmpty,
+    postgres: nonEmpty,
+    qdrant: nonEmpty,
+    cohere: nonEmpty,
+  }),
 });
 
 export const environmentSchema = z.discriminatedUnion(

@@ -5,7 +5,7 @@ export class HarnessError extends Error {
   override name = 'HarnessError';
 }
 
-export const imageRoles = ['base', 'postgres', 'qdrant', 'cohere'] as const;
+export const imageRoles = ['base', 'runtime', 'postgres', 'qdrant', 'cohere'] as const;
 export type ImageRole = (typeof imageRoles)[number];
 
 /** The image name per role, and which roles run a substitute (reports name what actually ran). */
@@ -47,4 +47,9 @@ async function imageExists(name: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Build args of the reference Dockerfile; other targets ignore what they do not declare. */
+export function targetBuildArgs(images: { base: string; runtime: string }): Record<string, string> {
+  return { BASE_IMAGE: images.base, RUNTIME_IMAGE: images.runtime };
 }

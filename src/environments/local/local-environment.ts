@@ -2,7 +2,7 @@ import { Network, type StartedNetwork, type StartedTestContainer } from 'testcon
 import type { ResolvedConfig } from '../../config/load.ts';
 import { progress, seconds, withHeartbeat } from '../../report/progress.ts';
 import type { EnvironmentInfo, LocalTargetInfo } from '../info.ts';
-import { imageRoles, resolveImages } from './images.ts';
+import { imageRoles, resolveImages, targetBuildArgs } from './images.ts';
 import { startPostgres } from './postgres.ts';
 import { startCohere, startQdrant } from './standins.ts';
 import { runNetworkNames } from './resources.ts';
@@ -52,7 +52,7 @@ export class LocalEnvironment {
       kind: 'local',
       runId,
       reportDir: this.reportDir,
-      images: { base: images.base, postgres: images.postgres, qdrant: images.qdrant, cohere: images.cohere },
+      images: Object.fromEntries(imageRoles.map((role) => [role, images[role]])),
       target: { name: config.target.name, port: config.target.port, paths: config.target.paths },
       thresholds: config.thresholds,
     };
@@ -66,7 +66,7 @@ export class LocalEnvironment {
         buildImage({
           context: config.target.context,
           dockerfile: config.target.dockerfile,
-          buildArgs: { BASE_IMAGE: images.base, ...config.target.buildArgs },
+          buildArgs: { ...targetBuildArgs(images), ...config.target.buildArgs },
           tag,
         }),
       );

@@ -1,0 +1,67 @@
+/**
+ * The reference backend's production image: non-root, a HEALTHCHECK, under
+ * 250 MB, and /health answering within 3 s of the container starting.
+ */
+import type { ImageInspectInfo } from 'dockerode';
+import { getContainerRuntimeClient } from 'testcontainers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import { buildImage } from '../../src/environments/local/image-build.ts';
+import { resolveImages, targetBuildArgs } from '../../src/environments/local/images.ts';
+import { removeRunResources } from '../../src/environments/local/resources.ts';
+import { startTargetContainer, waitForHealthy } from '../../src/environments/local/target.ts';
+import { newRunId } from '../../src/environments/run-context.ts';
+
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+const runId = newRunId();
+const tag = 'shipshape-selftest/reference-image:latest';
+let inspect: ImageInspectInfo;
+
+beforeAll(async () => {
+  const config = await loadConfig({ envName: 'local' });
+  const images = await resolveImages(config.images, ['base', 'runtime']);
+  await buildImage({ context: '.', dockerfile: 'Dockerfile', buildArgs: targetBuildArgs(images), tag });
+  inspect = await (await getContainerRuntimeClient()).container.dockerode.getImage(tag).inspect();
+});
+
+afterAll(async () => {
+  await removeRunResources(runId);
+});
+
+describe('reference backend image', () => {
+  it('runs as a non-root user', () => {
+    expect(inspect.Config.User).toBe('node');
+  });
+
+  it('declares a HEALTHCHECK on /health', () => {
+    expect(inspect.Config.Healthcheck?.Test?.join(' ')).toContain('/health');
+  });
+
+  it('starts node directly in exec form', () => {
+    expect(inspect.Config.Cmd).toEqual(['node', 'src/server.ts']);
+    expect(inspect.Config.Entrypoint ?? null).toBeNull();
+  });
+
+  it('is under 250 MB', () => {
+    expect(inspect.Size / 1e6).toBeLessThan(250);
+  });
+
+  it('answers /health within 3 s of start, with no dependency reachable', async () => {
+    const target = await startTargetContainer({
+      image: tag,
+      networkName: 'bridge',
+      runId,
+      port: 8000,
+      // Liveness touches no dependency: unreachable ones must not delay it.
+      environment: {
+        DATABASE_URL: 'postgres://shipshape:unused@postgres.invalid:5432/shipshape?sslmode=require',
+        QDRANT_URL: 'http://qdrant.invalid:6333',
+        QDRANT_API_KEY: 'canary-qdrant-unused',
+        QDRANT_COLLECTION: 'book',
+        COHERE_API_KEY: 'canary-cohere-unused',
+      },
+    });
+    const outcome = await waitForHealthy(target, '/health', 3_000);
+    expect(outcome, JSON.stringify(outcome)).toMatchObject({ healthy: true });
+  });
+});
