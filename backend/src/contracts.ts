@@ -121,3 +121,11 @@ export interface DependencyCheck {
 
 /** Readiness probes; each bounded in time, none throws. */
 export type ReadinessChecks = Record<Dependency, () => Promise<DependencyCheck>>;
+
+/**
+ * Wraps every call to a dependency so /metrics can time it and count its
+ * failures. Rethrows what the call throws.
+ */
+export type DependencyObserver = <T>(dependency: Dependency, operation: string, call: () => Promise<T>) => Promise<T>;
+
+export const unobserved: DependencyObserver = (_dependency, _operation, call) => call();

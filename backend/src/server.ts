@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type BackendConfig } from './config.ts';
-import type { DependencyCheck } from './contracts.ts';
+import type { DependencyCheck, DependencyObserver } from './contracts.ts';
 import { PostgresConversationStore } from './db/conversation-store.ts';
 import { MigrationError, runMigrations } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
 import { postgresCheck } from './db/readiness.ts';
 import { createRagPipeline } from './rag/pipeline.ts';
+import { Metrics } from './http/metrics.ts';
 import { guardStore } from './store-guard.ts';
 
 function fatal(message: string, fields: Record<string, unknown> = {}): never {
@@ -23,8 +24,10 @@ try {
   throw error;
 }
 
+const metrics = new Metrics();
+const observe: DependencyObserver = (dependency, operation, call) => metrics.track(dependency, operation, call);
 const pool = createPool(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
-const rag = createRagPipeline(config.rag);
+const rag = createRagPipeline(config.rag, { observe });
 let migrated = false;
 let migrationState = 'migrating';
 let stopping = false;
@@ -42,7 +45,7 @@ const app = await buildApp(
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
   },
   {
-    store: guardStore(new PostgresConversationStore(pool), () => migrated),
+    store: guardStore(new PostgresConversationStore(pool), () => migrated, observe),
     answers: rag,
     ingest: rag,
     readiness: {
@@ -50,6 +53,7 @@ const app = await buildApp(
         migrated ? postgresCheck(pool, readinessTimeoutMs) : { ok: false, latencyMs: 0, error: migrationState },
       ...rag.readinessChecks(),
     },
+    metrics,
   },
 );
 app.addHook('onClose', async () => {

@@ -8,8 +8,10 @@ import type {
   IngestDocument,
   IngestResult,
   IngestService,
+  DependencyObserver,
   ReadinessChecks,
 } from '../contracts.ts';
+import { unobserved } from '../contracts.ts';
 import { chunkText, type ChunkOptions } from './chunk.ts';
 import { CohereGateway, embedBatchSize, type ChatDocument, type CohereGatewayOptions } from './cohere.ts';
 import { chunkId } from './ids.ts';
@@ -32,6 +34,8 @@ export interface RagPipelineOptions {
    * call, and a monitor polling /health/ready would spend a trial key's quota.
    */
   cohereCheckCacheMs?: number;
+  /** Times each Qdrant and Cohere call for /metrics. */
+  observe?: DependencyObserver;
 }
 
 /** System message: answer from the book's passages only, which is what the citations are for. */
@@ -65,6 +69,7 @@ export class RagPipeline implements AnswerService, IngestService {
   private readonly readinessTimeoutMs: number;
   private readonly cohereCheckCacheMs: number;
   private lastCohereOk = Number.NEGATIVE_INFINITY;
+  private readonly observe: DependencyObserver;
 
   constructor(options: RagPipelineOptions) {
     this.cohere = options.cohere;
@@ -74,6 +79,7 @@ export class RagPipeline implements AnswerService, IngestService {
     this.fallbackCitations = options.fallbackCitations ?? 3;
     this.readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
     this.cohereCheckCacheMs = options.cohereCheckCacheMs ?? 30_000;
+    this.observe = options.observe ?? unobserved;
   }
 
   async ingest(documents: IngestDocument[], onProgress?: (done: number, total: number) => void): Promise<IngestResult> {
@@ -99,22 +105,31 @@ export class RagPipeline implements AnswerService, IngestService {
     // Known sizes are checked before the first (billed) embed call; others are learned from the first batch.
     let ensured = false;
     if (this.cohere.embedDimension !== undefined) {
-      await this.qdrant.ensureCollection(this.cohere.embedDimension, this.cohere.embedModel);
+      const size = this.cohere.embedDimension;
+      await this.observe('qdrant', 'ensure_collection', () =>
+        this.qdrant.ensureCollection(size, this.cohere.embedModel),
+      );
       ensured = true;
     }
     onProgress?.(0, total);
     for (let start = 0; start < total; start += embedBatchSize) {
       const batch = points.slice(start, start + embedBatchSize);
       // The title goes into the embedded text so a chunk is found by what its chapter is about.
-      const vectors = await this.cohere.embed(
-        batch.map((point) => `${point.payload.title}\n\n${point.payload.text}`),
-        'search_document',
+      const vectors = await this.observe('cohere', 'embed', () =>
+        this.cohere.embed(
+          batch.map((point) => `${point.payload.title}\n\n${point.payload.text}`),
+          'search_document',
+        ),
       );
       if (!ensured) {
-        await this.qdrant.ensureCollection(vectors[0]!.length, this.cohere.embedModel);
+        await this.observe('qdrant', 'ensure_collection', () =>
+          this.qdrant.ensureCollection(vectors[0]!.length, this.cohere.embedModel),
+        );
         ensured = true;
       }
-      await this.qdrant.upsert(batch.map((point, index) => ({ ...point, vector: vectors[index]! })));
+      await this.observe('qdrant', 'upsert', () =>
+        this.qdrant.upsert(batch.map((point, index) => ({ ...point, vector: vectors[index]! }))),
+      );
       onProgress?.(start + batch.length, total);
     }
     for (const { id, chunks } of chunked) await this.qdrant.deleteChunksFrom(id, chunks.length);
@@ -123,8 +138,10 @@ export class RagPipeline implements AnswerService, IngestService {
 
   async answer(request: AnswerRequest, options: AnswerOptions = {}): Promise<Answer> {
     const { signal, onDelta } = options;
-    const [vector] = await this.cohere.embed([retrievalText(request)], 'search_query', signal);
-    const retrieved = await this.qdrant.search(vector!, this.topK);
+    const [vector] = await this.observe('cohere', 'embed', () =>
+      this.cohere.embed([retrievalText(request)], 'search_query', signal),
+    );
+    const retrieved = await this.observe('qdrant', 'search', () => this.qdrant.search(vector!, this.topK));
     if (retrieved.length === 0) {
       onDelta?.(emptyKnowledgeBaseAnswer);
       return { answer: emptyKnowledgeBaseAnswer, sources: [], citations: [] };
@@ -135,11 +152,13 @@ export class RagPipeline implements AnswerService, IngestService {
       url: chunk.url,
       text: chunk.text,
     }));
-    const result = await this.cohere.chat(composeQuestion(request), documents, {
-      instructions,
-      signal,
-      ...(onDelta ? { onDelta } : {}),
-    });
+    const result = await this.observe('cohere', 'chat', () =>
+      this.cohere.chat(composeQuestion(request), documents, {
+        instructions,
+        signal,
+        ...(onDelta ? { onDelta } : {}),
+      }),
+    );
     const cited = new Set(result.citedDocumentIds.flat());
     // Retrieval order is relevance order, so filtering keeps the citations ranked.
     let chosen = retrieved.filter((_chunk, index) => cited.has(`chunk-${index}`));
@@ -195,6 +214,7 @@ function sourceLabel(citation: Citation): string {
 
 export interface RagOverrides {
   retry?: Partial<RetryPolicy>;
+  observe?: DependencyObserver;
   cohereTimeoutMs?: number;
   qdrantTimeoutMs?: number;
   fetch?: typeof fetch;
@@ -227,5 +247,6 @@ export function createRagPipeline(settings: RagSettings, overrides: RagOverrides
     chunk: { size: settings.RAG_CHUNK_SIZE, overlap: settings.RAG_CHUNK_OVERLAP },
     ...(overrides.readinessTimeoutMs !== undefined ? { readinessTimeoutMs: overrides.readinessTimeoutMs } : {}),
     ...(overrides.cohereCheckCacheMs !== undefined ? { cohereCheckCacheMs: overrides.cohereCheckCacheMs } : {}),
+    ...(overrides.observe ? { observe: overrides.observe } : {}),
   });
 }
