@@ -530,7 +530,7 @@ describe('GET /ws concurrency', () => {
   it("does not make one connection wait for another's slow answer", async () => {
     const { url, answers } = await start();
     answers.behaviours.set('slow', async () => {
-      await sleep(500);
+      await sleep(800);
       return { answer: 'slow done', sources: [], citations: [] };
     });
     const slow = await connect(url);
@@ -543,8 +543,9 @@ describe('GET /ws concurrency', () => {
     const fastMs = performance.now() - started;
     expect((await slow.exchange())[0]).toMatchObject({ message: 'slow done' });
     const slowMs = performance.now() - started;
-    expect(fastMs).toBeLessThan(250);
-    expect(slowMs).toBeGreaterThanOrEqual(490);
+    expect(slowMs).toBeGreaterThanOrEqual(790);
+    // Relative, not absolute: on a loaded machine both take longer, but the fast answer never waits for the slow one.
+    expect(fastMs).toBeLessThan(slowMs - 400);
   });
 
   it('accepts a second message while the first is answered and replies in order', async () => {
