@@ -70,8 +70,14 @@ export async function buildApp(settings: AppSettings, dependencies: AppDependenc
       },
     },
   });
+  // server.close() waits for keep-alive connections that were busy when it began: have their clients hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
   installErrorHandlers(app);
   installMetrics(app, metrics);

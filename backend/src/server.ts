@@ -63,10 +63,17 @@ app.addHook('onClose', async () => {
 
 // '::' accepts IPv4 and IPv6: Railway's private network is IPv6-only.
 try {
-  await app.listen({ port: config.PORT, host: '::' });
+  await app.listen({ port: config.PORT, host: '::' }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EAFNOSUPPORT') throw error;
+    await app.listen({ port: config.PORT, host: '0.0.0.0' });
+  });
 } catch (error) {
-  if ((error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
-  await app.listen({ port: config.PORT, host: '0.0.0.0' });
+  const code = (error as NodeJS.ErrnoException).code;
+  await pool.end().catch(() => undefined);
+  fatal(code === 'EADDRINUSE' ? `port ${config.PORT} is already in use; set PORT to a free port` : 'cannot listen', {
+    code,
+    variables: ['PORT'],
+  });
 }
 
 /**

@@ -18,7 +18,7 @@ const embedDimensions: Record<string, number> = {
 };
 
 /** Models whose output size is chosen per request (output_dimension). */
-const variableDimensionModels: Record<string, readonly number[]> = { 'embed-v4.0': [256, 512, 1024, 1536] };
+export const variableDimensionModels: Record<string, readonly number[]> = { 'embed-v4.0': [256, 512, 1024, 1536] };
 
 export interface CohereGatewayOptions {
   apiKey: string;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../config-error.ts';
+import { variableDimensionModels } from './cohere.ts';
 
 /**
  * The RAG layer's part of the environment contract (DESIGN section 3), shared
@@ -27,7 +28,9 @@ const expectations: Record<string, string> = {
   QDRANT_URL: 'expected an http(s) URL',
   QDRANT_COLLECTION: 'expected letters, digits, _ . or -',
   COHERE_BASE_URL: 'expected an http(s) URL',
-  COHERE_EMBED_DIMENSION: 'expected a positive integer',
+  COHERE_EMBED_DIMENSION: `expected a size the model produces (${Object.entries(variableDimensionModels)
+    .map(([model, sizes]) => `${model}: ${sizes.join(', ')}`)
+    .join('; ')}); unset it for models of fixed size`,
   RAG_TOP_K: 'expected an integer from 1 to 50',
   RAG_CHUNK_SIZE: 'expected an integer from 100 to 10000',
   RAG_CHUNK_OVERLAP: 'expected an integer from 0 to 5000, below RAG_CHUNK_SIZE',
@@ -46,6 +49,12 @@ export function ragSettings(env: NodeJS.ProcessEnv = process.env): RagSettings {
       path: ['RAG_CHUNK_OVERLAP'],
       message: 'must be below RAG_CHUNK_SIZE',
     })
+    .refine(
+      (settings) =>
+        settings.COHERE_EMBED_DIMENSION === undefined ||
+        (variableDimensionModels[settings.COHERE_EMBED_MODEL]?.includes(settings.COHERE_EMBED_DIMENSION) ?? false),
+      { path: ['COHERE_EMBED_DIMENSION'], message: 'not a size this model produces' },
+    )
     .safeParse(present);
   if (parsed.success) return parsed.data;
   const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];

@@ -20,6 +20,19 @@ function message(env: NodeJS.ProcessEnv): string {
 }
 
 describe('ragSettings', () => {
+  it('refuses an embedding size the model does not produce, naming the variable', () => {
+    expect(message({ ...required, COHERE_EMBED_DIMENSION: '512' })).toContain(
+      'COHERE_EMBED_DIMENSION is malformed (expected a size the model produces (embed-v4.0: 256, 512, 1024, 1536)',
+    );
+    expect(message({ ...required, COHERE_EMBED_MODEL: 'embed-v4.0', COHERE_EMBED_DIMENSION: '300' })).toContain(
+      'COHERE_EMBED_DIMENSION is malformed',
+    );
+    expect(
+      ragSettings({ ...required, COHERE_EMBED_MODEL: 'embed-v4.0', COHERE_EMBED_DIMENSION: '512' })
+        .COHERE_EMBED_DIMENSION,
+    ).toBe(512);
+  });
+
   it('fills the defaults', () => {
     expect(ragSettings(required)).toEqual({
       ...required,
