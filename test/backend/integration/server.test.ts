@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 /**
  * The production entry point (backend/src/server.ts) as a child process, as the
  * image runs it: environment only, a real PostgreSQL with TLS (sslmode=require),
  * the Qdrant and Cohere stand-ins in this process, everything on 127.0.0.1.
  */
+import { createServer } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
