@@ -1,10 +1,10 @@
-import { Network, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import { Network, type StartedNetwork } from 'testcontainers';
 import type { ResolvedConfig } from '../../config/load.ts';
 import { progress, seconds, withHeartbeat } from '../../report/progress.ts';
 import type { EnvironmentInfo, LocalTargetInfo } from '../info.ts';
 import { imageRoles, resolveImages, targetBuildArgs } from './images.ts';
-import { startPostgres } from './postgres.ts';
-import { startCohere, startQdrant } from './standins.ts';
+import { startPostgres, type StartedPostgres } from './postgres.ts';
+import { startCohere, startQdrant, type StartedCohere, type StartedQdrant } from './standins.ts';
 import { runNetworkNames } from './resources.ts';
 import { BuildFailedError, buildImage } from './image-build.ts';
 import { startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
@@ -33,11 +33,18 @@ export class LocalEnvironment {
   private readonly config: ResolvedConfig;
   private readonly runId: string;
   private readonly reportDir: string;
+  private targetEnvironment: Record<string, string> = {};
 
   constructor(config: ResolvedConfig, runId: string, reportDir: string) {
     this.config = config;
     this.runId = runId;
     this.reportDir = reportDir;
+  }
+
+  /** Variables added to (or replacing) the target's wiring, e.g. a benchmark lifting the rate limit. */
+  withTargetEnvironment(environment: Record<string, string>): this {
+    this.targetEnvironment = { ...this.targetEnvironment, ...environment };
+    return this;
   }
 
   async start(): Promise<StartedLocalEnvironment> {
@@ -90,13 +97,14 @@ export class LocalEnvironment {
           startCohere(images.cohere, network, runId, secrets.COHERE_API_KEY),
         ]),
       );
-      started.dependencies.push(postgres.container, qdrant.container, cohere.container);
+      Object.assign(started, { postgres, qdrant, cohere });
       local.environment = {
         DATABASE_URL: postgres.urlInNetwork,
         QDRANT_URL: qdrant.urlInNetwork,
         QDRANT_COLLECTION: 'shipshape-book',
         COHERE_BASE_URL: cohere.urlInNetwork,
         ...secrets,
+        ...this.targetEnvironment,
       };
       started.target = await startTargetContainer({
         image: tag,
@@ -132,7 +140,9 @@ export class LocalEnvironment {
 export class StartedLocalEnvironment {
   readonly info: EnvironmentInfo;
   network?: StartedNetwork;
-  dependencies: StartedTestContainer[] = [];
+  postgres?: StartedPostgres;
+  qdrant?: StartedQdrant;
+  cohere?: StartedCohere;
   target?: StartedTarget;
 
   constructor(info: EnvironmentInfo) {
@@ -143,7 +153,7 @@ export class StartedLocalEnvironment {
   async stop(): Promise<void> {
     await Promise.allSettled([
       this.target?.container.stop({ timeout: 5_000 }),
-      ...this.dependencies.map((container) => container.stop()),
+      ...[this.postgres, this.qdrant, this.cohere].map((dependency) => dependency?.container.stop()),
     ]);
     await this.network?.stop().catch(() => undefined);
   }
