@@ -10,20 +10,13 @@ import { resolveImages, targetBuildArgs } from '../src/environments/local/images
 import { removeRunResources } from '../src/environments/local/resources.ts';
 import { buildImage, type ImageBuild } from '../src/environments/local/image-build.ts';
 import { newRunId } from '../src/environments/run-context.ts';
+import { unreachableDependencies } from './support/unreachable-dependencies.ts';
 import { containerChecks, probeHonoursPort, probeImageBuilds, probeStartsHealthy } from '../src/probes/container.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 const runId = newRunId();
 const withinMs = 15_000;
-// Liveness touches no dependency, so unreachable ones are enough here.
-const environment = {
-  DATABASE_URL: 'postgres://shipshape:unused@postgres.invalid:5432/shipshape?sslmode=require',
-  QDRANT_URL: 'http://qdrant.invalid:6333',
-  QDRANT_API_KEY: 'canary-qdrant-unused',
-  QDRANT_COLLECTION: 'book',
-  COHERE_API_KEY: 'canary-cohere-unused',
-  COHERE_BASE_URL: 'http://cohere.invalid:8080',
-};
+const environment = unreachableDependencies;
 
 let referenceImage: string;
 let referenceBuild: ImageBuild;

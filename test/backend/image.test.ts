@@ -11,6 +11,7 @@ import { resolveImages, targetBuildArgs } from '../../src/environments/local/ima
 import { removeRunResources } from '../../src/environments/local/resources.ts';
 import { startTargetContainer, waitForHealthy } from '../../src/environments/local/target.ts';
 import { newRunId } from '../../src/environments/run-context.ts';
+import { unreachableDependencies } from '../support/unreachable-dependencies.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 const runId = newRunId();
@@ -53,13 +54,7 @@ describe('reference backend image', () => {
       runId,
       port: 8000,
       // Liveness touches no dependency: unreachable ones must not delay it.
-      environment: {
-        DATABASE_URL: 'postgres://shipshape:unused@postgres.invalid:5432/shipshape?sslmode=require',
-        QDRANT_URL: 'http://qdrant.invalid:6333',
-        QDRANT_API_KEY: 'canary-qdrant-unused',
-        QDRANT_COLLECTION: 'book',
-        COHERE_API_KEY: 'canary-cohere-unused',
-      },
+      environment: unreachableDependencies,
     });
     const outcome = await waitForHealthy(target, '/health', 3_000);
     expect(outcome, JSON.stringify(outcome)).toMatchObject({ healthy: true });
