@@ -136,6 +136,7 @@ export async function buildApp(settings: AppSettings, dependencies: AppDependenc
     store: dependencies.store,
     allowedOrigins: settings.corsOrigins,
     drainTimeoutMs: settings.drainTimeoutMs,
+    rateLimitPerMinute: settings.rateLimitPerMinute,
     keepAliveMs: settings.keepAliveMs,
     pingIntervalMs: settings.pingIntervalMs,
     metrics: {

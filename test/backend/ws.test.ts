@@ -465,6 +465,26 @@ describe('GET /ws failures', () => {
   });
 });
 
+describe('GET /ws rate limit', () => {
+  it('answers questions over the per-address limit with rate_limited, across sockets, and keeps them open', async () => {
+    const { url } = await start({ rateLimitPerMinute: 2 });
+    const first = await connect(url);
+    const second = await connect(url);
+    first.send({ type: 'message', content: 'one' });
+    expect((await first.exchange())[0]).toMatchObject({ type: 'response', message: 'Answer to: one' });
+    second.send({ type: 'message', content: 'two' });
+    expect((await second.exchange())[0]).toMatchObject({ type: 'response', message: 'Answer to: two' });
+    second.send({ type: 'message', content: 'three' });
+    const [limited] = await second.exchange();
+    expect(limited).toMatchObject({ type: 'error', code: 'rate_limited' });
+    expect(limited!.retry_after_seconds).toBeGreaterThanOrEqual(1);
+    expect(limited!.retry_after_seconds).toBeLessThanOrEqual(60);
+    first.send({ type: 'message', content: 'four' });
+    expect((await first.exchange())[0]).toMatchObject({ code: 'rate_limited' });
+    expect(second.socket.readyState).toBe(second.socket.OPEN);
+  });
+});
+
 describe('GET /ws keep-alive and pings', () => {
   it('sends a keep-alive frame after keepAliveMs without traffic, and again after each idle period', async () => {
     const { url } = await start({ keepAliveMs: 80 });

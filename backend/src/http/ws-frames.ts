@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'bad_request'
   | 'conversation_not_found'
   | 'too_many_messages'
+  | 'rate_limited'
   | 'shutting_down'
   | 'internal_error'
   | UpstreamErrorCode;

@@ -15,6 +15,7 @@ import {
   type ConversationStore,
   type UpstreamErrorCode,
 } from '../contracts.ts';
+import { MessageRateLimiter } from './message-rate.ts';
 import { maxQueryLength, maxSelectedTextLength } from './schemas.ts';
 import { frameParser, type ErrorCode, type ErrorFrame, type MessageFrame, type ServerFrame } from './ws-frames.ts';
 
@@ -36,6 +37,8 @@ export interface WebSocketOptions {
   maxContentLength?: number | undefined;
   /** Messages a connection may have waiting for an answer (the one being answered included). Default 8. */
   maxPendingMessages?: number | undefined;
+  /** Questions per client address per minute, across its sockets (the HTTP query route's limit). Default: none. */
+  rateLimitPerMinute?: number | undefined;
   /** On close, how long in-flight answers may take before they are aborted. Default 10 s. */
   drainTimeoutMs?: number | undefined;
   metrics?: WebSocketMetrics | undefined;
@@ -63,6 +66,10 @@ export async function websocketRoutes(app: FastifyInstance, options: WebSocketOp
   const pingIntervalMs = positive('pingIntervalMs', options.pingIntervalMs ?? 30_000);
   const maxContentLength = positive('maxContentLength', options.maxContentLength ?? maxQueryLength);
   const maxPendingMessages = positive('maxPendingMessages', options.maxPendingMessages ?? 8);
+  const limiter =
+    options.rateLimitPerMinute === undefined
+      ? undefined
+      : new MessageRateLimiter(positive('rateLimitPerMinute', options.rateLimitPerMinute));
   // Fastify abandons a preClose hook after pluginTimeout: close() rejects and the onClose hooks (the
   // database pool's end) run under answers still being stored. The drain and close handshake fit inside.
   const pluginTimeout = app.initialConfig.pluginTimeout ?? 10_000;
@@ -218,6 +225,8 @@ export async function websocketRoutes(app: FastifyInstance, options: WebSocketOp
         case 'message':
           if (draining) {
             enqueue(() => sendError('shutting_down', 'the server is shutting down; reconnect and send it again'));
+          } else if (limited(request.ip)) {
+            return;
           } else if (pending >= maxPendingMessages) {
             enqueue(() =>
               sendError(
@@ -230,6 +239,18 @@ export async function websocketRoutes(app: FastifyInstance, options: WebSocketOp
           }
       }
     });
+
+    /** Answers a question over the limit with rate_limited, keeping the socket open. */
+    function limited(address: string): boolean {
+      const verdict = limiter?.take(address);
+      if (!verdict || verdict.allowed) return false;
+      enqueue(() =>
+        sendError('rate_limited', `too many questions; retry in ${verdict.retryAfterSeconds} s`, {
+          retry_after_seconds: verdict.retryAfterSeconds,
+        }),
+      );
+      return true;
+    }
 
     socket.on('close', (code) => {
       clearTimeout(keepAlive);
