@@ -365,7 +365,9 @@ describe('the server process', () => {
     expect(notJson).toEqual([]);
     const messages = lines.map((line) => (JSON.parse(line) as { msg?: string }).msg);
     expect(messages).toContain('database migrations failed; retrying');
-    expect(messages.at(-1)).toBe('shut down cleanly');
+    // The in-flight request's own 'request completed' line may land after it: order across hooks is not fixed.
+    expect(messages).toContain('shut down cleanly');
+    expect(messages).not.toContain('drain timed out; exiting');
     const output = `${server.stdout}${server.stderr}`;
     for (const secret of [qdrantKey, cohereKey, adminToken, postgres.password]) expect(output).not.toContain(secret);
   });
