@@ -41,7 +41,7 @@ async function main(): Promise<number> {
       console.log(usage);
       return ExitCode.passed;
     }
-    config = await loadConfig({ envName: args.env });
+    config = await loadConfig({ envName: args.env, configFile: args.configFile ?? process.env.SHIPSHAPE_CONFIG });
     suites = selectSuites(path.resolve('suites'), args.suites);
     if (config.environment.kind === 'local') await requireDocker();
   } catch (error) {
@@ -69,11 +69,12 @@ async function main(): Promise<number> {
   process.env.SHIPSHAPE_ENV = config.envName;
   process.env.SHIPSHAPE_RUN_ID = runId;
   process.env.SHIPSHAPE_RUN_REPORT_DIR = reportDir;
+  process.env.SHIPSHAPE_CONFIG_FILE = config.configFile;
   // The run removes its own containers (see removeRunResources); Ryuk's image cannot be pulled offline.
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
   progress(`run ${runId}: env ${config.envName}, suites ${suites.map((suite) => suite.task).join(', ')}`);
-  const collector = new CheckCollector();
+  const collector = new CheckCollector(args.checks);
   let vitest: Vitest | undefined;
   let interrupted = false;
   const harnessErrors: string[] = [];
@@ -99,6 +100,7 @@ async function main(): Promise<number> {
       run: true,
       watch: false,
       reporters: ['default', ['junit', { outputFile: path.join(reportDir, 'junit.xml') }], collector],
+      ...(args.checks ? { testNamePattern: checkNamePattern(args.checks) } : {}),
     });
     // Vitest exits the process on SIGINT/SIGTERM; the run must first remove its containers.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -114,6 +116,10 @@ async function main(): Promise<number> {
 
   const environment = await readEnvironment(reportDir);
   const checks = collector.checks;
+  const unmatched = (args.checks ?? []).filter((id) => !checks.some((check) => check.id === id));
+  if (unmatched.length > 0 && !interrupted) {
+    harnessErrors.push(`no check named ${unmatched.join(', ')}; see the check ids in summary.md of a full run`);
+  }
   const outcome = { checks, harnessErrors: [...harnessErrors, ...collector.harnessErrors], interrupted };
   const exitCode = decideExitCode(outcome);
   const summary: RunSummary = {
@@ -143,6 +149,12 @@ async function main(): Promise<number> {
   for (const error of summary.harnessErrors) progress(`harness error: ${error}`);
   progress(`report: ${path.relative(process.cwd(), path.join(reportDir, 'summary.md'))}`);
   return exitCode;
+}
+
+/** Vitest matches a test's full name ("<describe> <id>"): anchor each id at the end. */
+function checkNamePattern(ids: string[]): RegExp {
+  const escaped = ids.map((id) => id.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  return new RegExp(`(?:^| )(?:${escaped.join('|')})$`);
 }
 
 async function requireDocker(): Promise<void> {

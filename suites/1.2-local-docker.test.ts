@@ -10,6 +10,7 @@ import {
   needsBuiltImage,
   needsLocal,
   needsReachableTarget,
+  needsReadinessRoute,
   needsRunningTarget,
   probeHealth200,
   probeHonoursPort,
@@ -37,7 +38,10 @@ describe('1.2 local Docker build', () => {
 
   check(
     containerChecks.ready200,
-    async () => needsReachableTarget(environment) ?? probeReady200(environment.baseUrl!, paths.ready, requestTimeoutMs),
+    async () =>
+      needsReadinessRoute(environment) ??
+      needsReachableTarget(environment) ??
+      probeReady200(environment.baseUrl!, paths.ready!, requestTimeoutMs),
   );
 
   check(containerChecks.honoursPort, async () => {

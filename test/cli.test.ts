@@ -10,8 +10,18 @@ describe('run arguments', () => {
     expect(parseRunArgs(['--env=production', '--suite', '1.2, 3.1', '--report-dir=out'])).toEqual({
       env: 'production',
       suites: ['1.2', '3.1'],
+      checks: undefined,
+      configFile: undefined,
       reportDir: 'out',
       help: false,
+    });
+  });
+
+  it('runs the suites of the checks --check names, and takes a config file', () => {
+    expect(parseRunArgs(['--check=3.2/tls-connections,1.2/health-200', '--config=other.config.ts'])).toMatchObject({
+      suites: ['3.2', '1.2'],
+      checks: ['3.2/tls-connections', '1.2/health-200'],
+      configFile: 'other.config.ts',
     });
   });
 
@@ -24,6 +34,9 @@ describe('run arguments', () => {
     [['--suite=one'], /--suite takes seed task numbers such as 1.2,3.1; not understood: one/],
     [['--env='], /--env needs an environment name/],
     [['local'], /Unexpected argument 'local'/],
+    [['--check=health'], /--check takes check ids such as 1.2\/health-200,3.1\/json-logs; not understood: health/],
+    [['--suite=1.2', '--check=3.1/json-logs'], /--check names checks of seed task 3.1, which --suite leaves out/],
+    [['--config='], /--config needs a file/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseRunArgs(argv)).toThrow(UsageError);
     expect(() => parseRunArgs(argv)).toThrow(message);
@@ -34,7 +47,7 @@ describe('run arguments', () => {
     expect(selectSuites(suitesDir, ['1.2']).map((suite) => path.basename(suite.file))).toEqual([
       '1.2-local-docker.test.ts',
     ]);
-    expect(() => selectSuites(suitesDir, ['9.9'])).toThrow(/no suite for seed task 9.9; available: 1.2/);
+    expect(() => selectSuites(suitesDir, ['9.9'])).toThrow(/no suite for seed task 9.9; available: .*1.2/);
   });
 });
 

@@ -93,4 +93,38 @@ describe('configuration', () => {
       'unknown environment "staging"; known: local, production',
     );
   });
+
+  it('fills the target from its profile, resolves the context and lets the config override any field', () => {
+    const config = resolve({
+      ...base,
+      target: {
+        name: 'legacy',
+        profile: 'seed',
+        dockerfile: 'Dockerfile',
+        context: 'backend',
+        paths: { ready: '/ready' },
+        database: { tables: ['messages'], maxConnections: 5, readinessName: 'db' },
+      },
+    });
+    expect(config.target).toMatchObject({
+      profile: 'seed',
+      context: '/project/backend',
+      paths: { health: '/health', ready: '/ready', query: '/api/v1/query', ws: '/ws' },
+      runtime: { kind: 'python', version: '3.11', modules: ['psycopg2'] },
+      database: { tables: ['messages'], maxConnections: 5 },
+    });
+    expect(resolve(base).target).toMatchObject({ profile: 'reference', runtime: { kind: 'node', major: 24 } });
+  });
+
+  it('names the profiles it knows', () => {
+    expect(errorOf(() => resolve({ ...base, target: { ...base.target, profile: 'django' } }))).toContain(
+      'target.profile: expected one of "reference", "seed", found "django"',
+    );
+  });
+
+  it('says when the config file does not exist', async () => {
+    await expect(loadConfig({ envName: 'local', configFile: 'nowhere.config.ts' })).rejects.toThrow(
+      /no config file at .*nowhere.config.ts; pass --config=<file>/,
+    );
+  });
 });

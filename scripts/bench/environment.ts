@@ -49,7 +49,9 @@ export async function startBenchEnvironment(
   const failure = local.buildFailure ?? local.startFailure;
   if (failure) throw new BenchSetupError(`${failure.message}\n${failure.evidence}`);
   const { target, postgres, qdrant, cohere } = started;
-  await waitForReady(target!.baseUrl, config.target.paths.ready, config.thresholds.healthyWithinMs, () =>
+  // The benchmark needs every dependency up; a target without a readiness route is judged by its health route.
+  const readyPath = config.target.paths.ready ?? config.target.paths.health;
+  await waitForReady(target!.baseUrl, readyPath, config.thresholds.healthyWithinMs, () =>
     containerLogs(target!.container),
   );
   return {

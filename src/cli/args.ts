@@ -7,15 +7,20 @@ export class UsageError extends Error {
 export interface RunArgs {
   env: string;
   suites: string[] | undefined;
+  /** Check ids to run (`--check`); their suites run with only these checks. */
+  checks: string[] | undefined;
+  configFile: string | undefined;
   reportDir: string | undefined;
   help: boolean;
 }
 
-export const usage = `Usage: npm test -- [--env=<name>] [--suite=<ids>] [--report-dir=<dir>]
+export const usage = `Usage: npm test -- [--env=<name>] [--suite=<ids>] [--check=<ids>] [--config=<file>] [--report-dir=<dir>]
 
-  --env=<name>        environment from shipshape.config.ts: local (default), production, or one you define
+  --env=<name>        environment from the config: local (default), production, or one you define
   --suite=<ids>       comma-separated seed tasks to run, e.g. --suite=1.2,3.1 (default: all)
-  --report-dir=<dir>  where run reports go (default: reportDir in shipshape.config.ts, "reports")
+  --check=<ids>       only these checks, e.g. --check=3.2/tls-connections (runs their suites' setup too)
+  --config=<file>     config file (default: shipshape.config.ts; or set SHIPSHAPE_CONFIG)
+  --report-dir=<dir>  where run reports go (default: reportDir in the config, "reports")
   -h, --help          this text
 
 Exit codes: 0 all checks passed, 1 a check failed, 2 the harness could not run,
@@ -31,6 +36,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
       options: {
         env: { type: 'string', default: 'local' },
         suite: { type: 'string' },
+        check: { type: 'string' },
+        config: { type: 'string' },
         'report-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -44,10 +51,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
   }
   let suites: string[] | undefined;
   if (values.suite !== undefined) {
-    suites = values.suite
-      .split(',')
-      .map((id) => id.trim())
-      .filter(Boolean);
+    suites = splitList(values.suite);
     const malformed = suites.filter((id) => !/^\d+\.\d+$/.test(id));
     if (suites.length === 0 || malformed.length > 0) {
       throw new UsageError(
@@ -55,6 +59,40 @@ export function parseRunArgs(argv: string[]): RunArgs {
       );
     }
   }
+  let checks: string[] | undefined;
+  if (values.check !== undefined) {
+    checks = splitList(values.check);
+    const malformed = checks.filter((id) => !/^\d+\.\d+\/[a-z0-9-]+$/.test(id));
+    if (checks.length === 0 || malformed.length > 0) {
+      throw new UsageError(
+        `--check takes check ids such as 1.2/health-200,3.1/json-logs; not understood: ${malformed.join(', ') || '(empty)'}`,
+      );
+    }
+    const tasks = [...new Set(checks.map((id) => id.split('/')[0]!))];
+    if (suites) {
+      const outside = tasks.filter((task) => !suites!.includes(task));
+      if (outside.length > 0) {
+        throw new UsageError(`--check names checks of seed task ${outside.join(', ')}, which --suite leaves out`);
+      }
+    } else {
+      suites = tasks;
+    }
+  }
+  if (values.config === '') throw new UsageError('--config needs a file');
   if (values['report-dir'] === '') throw new UsageError('--report-dir needs a directory');
-  return { env: values.env, suites, reportDir: values['report-dir'], help: values.help ?? false };
+  return {
+    env: values.env,
+    suites,
+    checks,
+    configFile: values.config,
+    reportDir: values['report-dir'],
+    help: values.help ?? false,
+  };
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }

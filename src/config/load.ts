@@ -1,15 +1,20 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { overrides } from './overrides.ts';
+import { resolveTarget, type TargetSpec } from '../target/spec.ts';
 import { configSchema, type EnvironmentConfig, type ShipshapeConfig } from './schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export interface ResolvedConfig extends ShipshapeConfig {
+export interface ResolvedConfig extends Omit<ShipshapeConfig, 'target'> {
+  target: TargetSpec;
   envName: string;
+  /** Absolute path of the config file the run used. */
+  configFile: string;
   environment: EnvironmentConfig;
   /** Directory the config file lives in; relative paths resolve against it. */
   root: string;
@@ -25,6 +30,9 @@ export const defaultConfigFile = 'shipshape.config.ts';
 
 export async function loadConfig(options: LoadOptions): Promise<ResolvedConfig> {
   const configFile = path.resolve(options.configFile ?? defaultConfigFile);
+  if (!existsSync(configFile)) {
+    throw new ConfigError(`no config file at ${configFile}; pass --config=<file> or run from the project directory`);
+  }
   let raw: unknown;
   try {
     const module = (await import(pathToFileURL(configFile).href)) as { default?: unknown };
@@ -71,11 +79,14 @@ export function resolveConfig(raw: unknown, options: LoadOptions & { configFile:
         `or baseUrl under environments.${options.envName}`,
     );
   }
+  const root = path.dirname(options.configFile);
   return {
     ...parsed.data,
+    target: resolveTarget(parsed.data.target, root),
     envName: options.envName,
+    configFile: options.configFile,
     environment,
-    root: path.dirname(options.configFile),
+    root,
   };
 }
 

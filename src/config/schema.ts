@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { profileNames } from '../target/profiles.ts';
 
 // Each `error` text completes the sentence "expected ...": the loader prints it
 // beside the key and the value it found.
@@ -16,18 +17,71 @@ const port = z.coerce
 const nonEmpty = z.string({ error: 'a non-empty string' }).min(1, { error: 'a non-empty string' });
 const apiPath = z.string({ error: 'a path starting with "/"' }).startsWith('/', { error: 'a path starting with "/"' });
 
+const nullablePath = z.union([apiPath, z.null()], {
+  error: 'a path starting with "/", or null when the target has none',
+});
+const names = z.array(nonEmpty, { error: 'a list of names' });
+
+/**
+ * The system under test. `profile` supplies everything shipshape must know
+ * about its API and image (src/target/profiles.ts); every other key here
+ * overrides the profile's value, so a different backend needs no code change.
+ */
 export const targetSchema = z.strictObject({
   name: nonEmpty,
+  profile: z
+    .enum(profileNames, { error: `one of ${profileNames.map((name) => `"${name}"`).join(', ')}` })
+    .default('reference'),
+  /** Relative to `context`. */
   dockerfile: nonEmpty,
+  /** Relative to the directory of the config file. */
   context: nonEmpty,
   buildArgs: z.record(z.string(), z.string()).default({}),
   port: port.default(8000),
   paths: z
+    .strictObject({ health: apiPath, ready: nullablePath, query: apiPath, ws: nullablePath })
+    .partial()
+    .optional(),
+  query: z
     .strictObject({
-      health: apiPath.default('/health'),
-      ready: apiPath.default('/health/ready'),
+      questionField: nonEmpty,
+      selectedTextField: nonEmpty,
+      answerField: nonEmpty,
+      sourcesField: nonEmpty,
     })
-    .default({ health: '/health', ready: '/health/ready' }),
+    .partial()
+    .optional(),
+  ws: z
+    .strictObject({
+      messageType: nonEmpty,
+      contentField: nonEmpty,
+      responseType: nonEmpty,
+      answerField: nonEmpty,
+      sourcesField: nonEmpty,
+      keepAliveType: nonEmpty,
+    })
+    .partial()
+    .optional(),
+  runtime: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('node'), major: z.number().int().positive() }),
+      z.strictObject({
+        kind: z.literal('python'),
+        version: z.string().regex(/^\d+\.\d+$/, { error: 'a major.minor version such as "3.11"' }),
+        systemPackages: names,
+        modules: names,
+      }),
+    ])
+    .optional(),
+  requiredEnv: names.optional(),
+  secretEnv: names.optional(),
+  database: z
+    .union([
+      z.strictObject({ tables: names, maxConnections: z.number().int().positive(), readinessName: nonEmpty }),
+      z.null(),
+    ])
+    .optional(),
+  imageSizeBudgetMb: z.number().positive().optional(),
 });
 
 export const imagesSchema = z.strictObject({
@@ -67,18 +121,34 @@ export const environmentSchema = z.discriminatedUnion(
 export const thresholdsSchema = z.strictObject({
   healthyWithinMs: positiveMs.default(30_000),
   requestTimeoutMs: positiveMs.default(5_000),
+  /** SIGTERM to exit: Railway sends SIGKILL after RAILWAY_DEPLOYMENT_DRAINING_SECONDS. */
+  drainWithinMs: positiveMs.default(10_000),
+  /** A dependency outage must show in readiness within this. */
+  outageDetectedWithinMs: positiveMs.default(10_000),
+  /** And readiness must recover within this once the dependency is back. */
+  recoveryWithinMs: positiveMs.default(30_000),
 });
+
+export const defaultThresholds = {
+  healthyWithinMs: 30_000,
+  requestTimeoutMs: 5_000,
+  drainWithinMs: 10_000,
+  outageDetectedWithinMs: 10_000,
+  recoveryWithinMs: 30_000,
+};
 
 export const configSchema = z.strictObject({
   target: targetSchema,
   images: imagesSchema,
   environments: z.record(z.string(), environmentSchema),
-  thresholds: thresholdsSchema.default({ healthyWithinMs: 30_000, requestTimeoutMs: 5_000 }),
+  thresholds: thresholdsSchema.default(defaultThresholds),
   reportDir: nonEmpty.default('reports'),
 });
 
 export type ShipshapeConfigInput = z.input<typeof configSchema>;
 export type ShipshapeConfig = z.output<typeof configSchema>;
+export type Thresholds = z.output<typeof thresholdsSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 
 export function defineConfig(config: ShipshapeConfigInput): ShipshapeConfigInput {

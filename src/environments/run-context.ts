@@ -9,6 +9,8 @@ export interface RunContext {
   envName: string;
   runId: string;
   reportDir: string;
+  /** The config file the runner loaded (`--config`); undefined means shipshape.config.ts. */
+  configFile: string | undefined;
 }
 
 export function newRunId(): string {
@@ -20,5 +22,5 @@ export function runContext(env: NodeJS.ProcessEnv = process.env): RunContext {
   const runId = env.SHIPSHAPE_RUN_ID ?? newRunId();
   env.SHIPSHAPE_RUN_ID = runId;
   const reportDir = env.SHIPSHAPE_RUN_REPORT_DIR ?? path.resolve('reports', `${envName}-adhoc`);
-  return { envName, runId, reportDir };
+  return { envName, runId, reportDir, configFile: env.SHIPSHAPE_CONFIG_FILE };
 }

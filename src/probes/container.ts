@@ -64,6 +64,14 @@ export function needsReachableTarget(environment: EnvironmentInfo): Verdict | un
   return environment.kind === 'remote' ? undefined : needsRunningTarget(environment);
 }
 
+/** A target without a readiness route cannot show its dependencies: say so rather than pass. */
+export function needsReadinessRoute(environment: EnvironmentInfo): Verdict | undefined {
+  if (environment.target.paths.ready) return undefined;
+  return skipped(
+    'the target declares no readiness route (target.paths.ready is null); add one that checks each dependency',
+  );
+}
+
 export function imageBuildVerdict(environment: EnvironmentInfo): Verdict {
   const local = environment.local;
   if (!local) return skipped('needs --env=local');

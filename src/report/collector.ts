@@ -10,6 +10,12 @@ import type { CheckRecord } from './summary.ts';
 export class CheckCollector implements Reporter {
   readonly checks: CheckRecord[] = [];
   readonly harnessErrors: string[] = [];
+  private readonly only: ReadonlySet<string> | undefined;
+
+  /** `only`: the ids `--check` asked for; the checks it filtered out are not part of the run's verdict. */
+  constructor(only?: readonly string[]) {
+    this.only = only && new Set(only);
+  }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     for (const module of testModules) {
@@ -17,6 +23,7 @@ export class CheckCollector implements Reporter {
         this.harnessErrors.push(`${path.basename(module.moduleId)}: ${firstLine(error.message)}`);
       }
       for (const testCase of module.children.allTests()) {
+        if (this.only && !this.only.has(testCase.name)) continue;
         const record = toRecord(testCase, module);
         if (record) this.checks.push(record);
       }
