@@ -17,6 +17,8 @@ export default defineConfig({
           name: 'suites',
           include: ['suites/**/*.test.ts'],
           globalSetup: ['src/environments/global-setup.ts'],
+          // The suites share one environment and some break it on purpose (a paused database): one file at a time.
+          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

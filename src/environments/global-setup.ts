@@ -12,7 +12,7 @@ import { runContext } from './run-context.ts';
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const run = runContext();
-  const config = await loadConfig({ envName: run.envName });
+  const config = await loadConfig({ envName: run.envName, configFile: run.configFile });
   await mkdir(run.reportDir, { recursive: true });
 
   if (config.environment.kind === 'remote') {
@@ -24,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       runId: run.runId,
       reportDir: run.reportDir,
       images: {},
-      target: { name: config.target.name, port: config.target.port, paths: config.target.paths },
+      target: config.target,
       thresholds: config.thresholds,
       baseUrl,
     };
@@ -36,12 +36,26 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = await new LocalEnvironment(config, run.runId, run.reportDir).start();
   await recordEnvironment(run.reportDir, started.info);
   project.provide(environmentKey, started.info);
-  return () => started.stop();
+  return async () => {
+    try {
+      await started.saveLogs(run.reportDir);
+    } finally {
+      await started.stop();
+    }
+  };
 }
 
 /** The report writer reads this: which images and target this run actually used. */
 async function recordEnvironment(reportDir: string, info: EnvironmentInfo): Promise<void> {
   const { local, ...rest } = info;
-  const safe = { ...rest, local: local && { ...local, environment: Object.keys(local.environment) } };
+  // Names only: values are canary secrets, and the database password is a credential all the same.
+  const dependencies = local?.dependencies && {
+    ...local.dependencies,
+    postgres: { ...local.dependencies.postgres, password: '[not recorded]' },
+  };
+  const safe = {
+    ...rest,
+    local: local && { ...local, environment: Object.keys(local.environment), dependencies },
+  };
   await writeFile(path.join(reportDir, 'environment.json'), `${JSON.stringify(safe, null, 2)}\n`);
 }

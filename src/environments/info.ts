@@ -1,10 +1,31 @@
+import type { Thresholds } from '../config/schema.ts';
+import type { TargetSpec } from '../target/spec.ts';
+
 /**
  * What the global setup hands to the suites (through Vitest's provide/inject):
  * plain data only, since suites run in worker processes.
  */
+/** A dependency container the suites may inspect or break (fault injection), by id. */
+export interface DependencyInfo {
+  containerId: string;
+  /** Its name on the run's network. */
+  alias: string;
+  /** Port inside the container; the harness looks up the mapped port each time (a restart changes it). */
+  port: number;
+}
+
+export interface PostgresInfo extends DependencyInfo {
+  database: string;
+  user: string;
+  /** A throwaway local credential; environment.json leaves it out. */
+  password: string;
+}
+
 export interface LocalTargetInfo {
   image: string;
   networkName: string;
+  /** The target's name on the run's network, for probes from other containers. */
+  alias: string;
   /** Environment the target container got, minus nothing: only local canary values live here. */
   environment: Record<string, string>;
   containerId?: string;
@@ -15,6 +36,7 @@ export interface LocalTargetInfo {
   /** Why the image did not build or the container did not become healthy, with evidence. */
   buildFailure?: { message: string; evidence: string };
   startFailure?: { message: string; evidence: string };
+  dependencies?: { postgres: PostgresInfo; qdrant: DependencyInfo; cohere: DependencyInfo };
 }
 
 export interface EnvironmentInfo {
@@ -23,8 +45,8 @@ export interface EnvironmentInfo {
   runId: string;
   reportDir: string;
   images: Record<string, string>;
-  target: { name: string; port: number; paths: { health: string; ready: string } };
-  thresholds: { healthyWithinMs: number; requestTimeoutMs: number };
+  target: TargetSpec;
+  thresholds: Thresholds;
   /** Remote environments: the deployed URL. Local: the target's mapped URL when it started. */
   baseUrl?: string;
   local?: LocalTargetInfo;

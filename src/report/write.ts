@@ -1,11 +1,11 @@
-import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunSummary } from './summary.ts';
 
 export async function writeReports(reportDir: string, summary: RunSummary): Promise<void> {
   await mkdir(reportDir, { recursive: true });
   await writeFile(path.join(reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(path.join(reportDir, 'summary.md'), renderMarkdown(summary));
+  await writeFile(path.join(reportDir, 'summary.md'), renderMarkdown(summary, await listLogs(reportDir)));
   await pointLatestAt(reportDir);
 }
 
@@ -19,7 +19,15 @@ async function pointLatestAt(reportDir: string): Promise<void> {
 
 const statusMark = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' } as const;
 
-export function renderMarkdown(summary: RunSummary): string {
+async function listLogs(reportDir: string): Promise<string[]> {
+  try {
+    return (await readdir(path.join(reportDir, 'logs'))).sort().map((name) => `logs/${name}`);
+  } catch {
+    return [];
+  }
+}
+
+export function renderMarkdown(summary: RunSummary, logs: readonly string[] = []): string {
   const lines: string[] = [];
   const { counts } = summary;
   lines.push(`# shipshape report: ${summary.env}`, '');
@@ -58,6 +66,11 @@ export function renderMarkdown(summary: RunSummary): string {
       lines.push(`### \`${check.id}\``, '', check.message, '');
       if (check.hint) lines.push(`**Hint:** ${check.hint}`, '');
       if (check.evidence) lines.push('Evidence:', '', '```text', check.evidence, '```', '');
+    }
+    if (logs.length > 0) {
+      lines.push('## Container logs', '', 'Secret values are masked.', '');
+      for (const log of logs) lines.push(`- [${log}](${log})`);
+      lines.push('');
     }
   }
   return `${lines.join('\n')}\n`;

@@ -1,13 +1,23 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Network, type StartedNetwork } from 'testcontainers';
 import type { ResolvedConfig } from '../../config/load.ts';
 import { progress, seconds, withHeartbeat } from '../../report/progress.ts';
 import type { EnvironmentInfo, LocalTargetInfo } from '../info.ts';
 import { imageRoles, resolveImages, targetBuildArgs } from './images.ts';
-import { startPostgres, type StartedPostgres } from './postgres.ts';
-import { startCohere, startQdrant, type StartedCohere, type StartedQdrant } from './standins.ts';
+import { postgresAlias, startPostgres, type StartedPostgres } from './postgres.ts';
+import {
+  cohereAlias,
+  coherePort,
+  qdrantAlias,
+  startCohere,
+  startQdrant,
+  type StartedCohere,
+  type StartedQdrant,
+} from './standins.ts';
 import { runNetworkNames } from './resources.ts';
 import { BuildFailedError, buildImage } from './image-build.ts';
-import { startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
+import { containerLogs, startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
 
 export const targetAlias = 'backend';
 
@@ -60,11 +70,11 @@ export class LocalEnvironment {
       runId,
       reportDir: this.reportDir,
       images: Object.fromEntries(imageRoles.map((role) => [role, images[role]])),
-      target: { name: config.target.name, port: config.target.port, paths: config.target.paths },
+      target: config.target,
       thresholds: config.thresholds,
     };
     const tag = `shipshape-target/${config.target.name}:latest`;
-    const local: LocalTargetInfo = { image: tag, networkName: '', environment: {} };
+    const local: LocalTargetInfo = { image: tag, networkName: '', alias: targetAlias, environment: {} };
     info.local = local;
     const started = new StartedLocalEnvironment(info);
 
@@ -98,6 +108,18 @@ export class LocalEnvironment {
         ]),
       );
       Object.assign(started, { postgres, qdrant, cohere });
+      local.dependencies = {
+        postgres: {
+          containerId: postgres.container.getId(),
+          alias: postgresAlias,
+          port: 5432,
+          database: postgres.container.getDatabase(),
+          user: postgres.container.getUsername(),
+          password: postgres.container.getPassword(),
+        },
+        qdrant: { containerId: qdrant.container.getId(), alias: qdrantAlias, port: 6333 },
+        cohere: { containerId: cohere.container.getId(), alias: cohereAlias, port: coherePort },
+      };
       local.environment = {
         DATABASE_URL: postgres.urlInNetwork,
         QDRANT_URL: qdrant.urlInNetwork,
@@ -137,6 +159,10 @@ export class LocalEnvironment {
   }
 }
 
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((masked, secret) => masked.replaceAll(secret, '[masked secret]'), text);
+}
+
 export class StartedLocalEnvironment {
   readonly info: EnvironmentInfo;
   network?: StartedNetwork;
@@ -147,6 +173,36 @@ export class StartedLocalEnvironment {
 
   constructor(info: EnvironmentInfo) {
     this.info = info;
+  }
+
+  /**
+   * Writes each container's output to `<reportDir>/logs/<alias>.log` so a
+   * failed check can be read with the logs beside it. Secret values the run
+   * injected are masked: a leak is a failed check, never a leak into the report.
+   */
+  async saveLogs(reportDir: string): Promise<string[]> {
+    const local = this.info.local;
+    if (!local) return [];
+    const secrets = [
+      ...this.info.target.secretEnv.map((name) => local.environment[name]),
+      local.dependencies?.postgres.password,
+    ].filter((value): value is string => Boolean(value));
+    const containers = {
+      [targetAlias]: this.target?.container,
+      [postgresAlias]: this.postgres?.container,
+      [qdrantAlias]: this.qdrant?.container,
+      [cohereAlias]: this.cohere?.container,
+    };
+    const dir = path.join(reportDir, 'logs');
+    await mkdir(dir, { recursive: true });
+    const written: string[] = [];
+    for (const [alias, container] of Object.entries(containers)) {
+      if (!container) continue;
+      const text = maskSecrets(await containerLogs(container, 5_000), secrets);
+      await writeFile(path.join(dir, `${alias}.log`), `${text}\n`);
+      written.push(path.join('logs', `${alias}.log`));
+    }
+    return written;
   }
 
   /** Removes containers before the network they are attached to. */

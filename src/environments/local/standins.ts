@@ -4,7 +4,7 @@ import { runLabels } from './resources.ts';
 
 export const qdrantAlias = 'qdrant';
 export const cohereAlias = 'cohere';
-const coherePort = 8080;
+export const coherePort = 8080;
 
 export interface StartedQdrant {
   container: StartedQdrantContainer;
