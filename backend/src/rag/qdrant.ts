@@ -55,9 +55,11 @@ export class QdrantStore {
   constructor(options: QdrantStoreOptions) {
     this.collection = options.collection;
     // The compatibility check is one more request at start-up, and it warns (not fails) on a mismatch anyway.
+    // The key goes in as a header: given as apiKey over http (Railway's private network is http), the client
+    // prints a plain-text warning to stderr, which breaks the JSON-only log contract (suite 3.1).
     this.client = new QdrantClient({
       url: options.url,
-      apiKey: options.apiKey,
+      headers: { 'api-key': options.apiKey },
       checkCompatibility: false,
       timeout: options.timeoutMs ?? 10_000,
     });
