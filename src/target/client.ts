@@ -1,0 +1,68 @@
+import { describeFetchError } from '../environments/local/target.ts';
+import type { TargetSpec } from './spec.ts';
+
+/**
+ * Talks to the target in its own API shape (the profile's field names), so
+ * probes ask "ask a question" rather than build JSON for one backend.
+ */
+export interface QueryAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: unknown;
+  /** The answer and sources read with the profile's field names, when the body has them. */
+  answer?: string;
+  sources?: unknown[];
+}
+
+export type QueryResult = { ok: true; reply: QueryAnswer } | { ok: false; error: string };
+
+export interface AskOptions {
+  selectedText?: string;
+  requestId?: string;
+  timeoutMs: number;
+}
+
+export async function askQuestion(
+  baseUrl: string,
+  target: Pick<TargetSpec, 'paths' | 'query'>,
+  question: string,
+  options: AskOptions,
+): Promise<QueryResult> {
+  const { query } = target;
+  const body: Record<string, string> = { [query.questionField]: question };
+  if (options.selectedText !== undefined) body[query.selectedTextField] = options.selectedText;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (options.requestId) headers['x-request-id'] = options.requestId;
+  try {
+    const response = await fetch(`${baseUrl}${target.paths.query}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const fields = (parsed ?? {}) as Record<string, unknown>;
+    const answer = fields[query.answerField];
+    const sources = fields[query.sourcesField];
+    return {
+      ok: true,
+      reply: {
+        status: response.status,
+        headers: response.headers,
+        text,
+        body: parsed,
+        ...(typeof answer === 'string' ? { answer } : {}),
+        ...(Array.isArray(sources) ? { sources } : {}),
+      },
+    };
+  } catch (error) {
+    return { ok: false, error: describeFetchError(error) };
+  }
+}
