@@ -89,10 +89,12 @@ async function packContext(context: string, dockerfile: string): Promise<NodeJS.
   const rules = dockerignore({ ignorecase: false }).add(await readFile(ignoreFile, 'utf8'));
   // The builder needs the Dockerfile and .dockerignore even when the rules exclude them.
   const always = new Set([path.normalize(dockerfile), '.dockerignore']);
+  // tar-fs does not descend into an ignored directory, so the Dockerfile's ancestors must stay in.
+  const onTheWay = (relative: string) => [...always].some((file) => file.startsWith(`${relative}${path.sep}`));
   return tar.pack(context, {
     ignore: (name) => {
       const relative = path.relative(context, name);
-      return relative !== '' && !always.has(relative) && rules.ignores(relative);
+      return relative !== '' && !always.has(relative) && !onTheWay(relative) && rules.ignores(relative);
     },
   }) as unknown as NodeJS.ReadableStream;
 }

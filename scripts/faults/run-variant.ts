@@ -1,0 +1,167 @@
+/**
+ * Runs the real harness against one broken variant: builds the good target,
+ * layers the variant's defect on it (or swaps in its Dockerfile), and runs
+ * `npm test -- --check=<the checks that must catch it>`. Shared by
+ * `npm run fault` and the fault self-test, so both judge the same way.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FaultVariant } from '../../fixtures/faults/catalog.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { resolveImages, targetBuildArgs } from '../../src/environments/local/images.ts';
+import { buildImage } from '../../src/environments/local/image-build.ts';
+import type { CheckRecord, RunSummary } from '../../src/report/summary.ts';
+
+const repositoryRoot = path.resolve(import.meta.dirname, '..', '..');
+
+/** The config file of each good target a variant can be layered on. */
+export const goodTargetConfigs: Record<FaultVariant['target'], string> = {
+  reference: path.join(repositoryRoot, 'shipshape.config.ts'),
+  'seed-python': path.join(repositoryRoot, 'fixtures', 'targets', 'seed-python', 'shipshape.config.ts'),
+};
+
+export interface VariantRun extends HarnessRun {
+  /** The record of the check that must catch the variant, if the run produced one. */
+  check: CheckRecord | undefined;
+}
+
+/** Builds the good target once per process and target kind; variants build on top of it. */
+const goodImages = new Map<string, Promise<string>>();
+
+export function buildGoodImage(target: FaultVariant['target']): Promise<string> {
+  let image = goodImages.get(target);
+  if (!image) {
+    image = (async () => {
+      const config = await loadConfig({ envName: 'local', configFile: goodTargetConfigs[target] });
+      const images = await resolveImages(config.images, ['base', 'runtime']);
+      const tag = `shipshape-fault/good-${target}:latest`;
+      await buildImage({
+        context: config.target.context,
+        dockerfile: config.target.dockerfile,
+        buildArgs: { ...targetBuildArgs(images), ...config.target.buildArgs },
+        tag,
+      });
+      return tag;
+    })();
+    goodImages.set(target, image);
+  }
+  return image;
+}
+
+/** A config that imports the good target's config and points the target at the variant. */
+async function writeVariantConfig(variant: FaultVariant, goodImage: string, workDir: string): Promise<string> {
+  const goodConfig = goodTargetConfigs[variant.target];
+  const good = await loadConfig({ envName: 'local', configFile: goodConfig });
+  const variantDir = path.resolve(repositoryRoot, variant.dir);
+  const target =
+    variant.context === 'repository'
+      ? {
+          context: good.target.context,
+          dockerfile: path.relative(good.target.context, path.join(variantDir, 'Dockerfile')),
+          buildArgs: good.target.buildArgs,
+        }
+      : { context: variantDir, dockerfile: 'Dockerfile', buildArgs: { TARGET_IMAGE: goodImage } };
+  const file = path.join(workDir, 'shipshape.config.ts');
+  await writeFile(
+    file,
+    [
+      `// Written by scripts/faults/run-variant.ts for the variant ${variant.name}.`,
+      `import good from ${JSON.stringify(pathToFileURL(goodConfig).href)};`,
+      `export default {`,
+      `  ...good,`,
+      `  target: { ...good.target, name: ${JSON.stringify(`fault-${variant.name}`)}, ...${JSON.stringify(target)} },`,
+      `};`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+export interface HarnessRun {
+  exitCode: number | null;
+  summary: RunSummary | undefined;
+  reportDir: string;
+  output: string;
+}
+
+/** `npm test -- --env=local --config=<file> --check=<ids>` as a child process, as a user would run it. */
+export async function runHarness(options: {
+  configFile: string;
+  checks: string[];
+  reportRoot: string;
+  echo?: boolean;
+}): Promise<HarnessRun> {
+  const args = [
+    path.join(repositoryRoot, 'scripts', 'run.ts'),
+    '--env=local',
+    `--config=${options.configFile}`,
+    `--check=${options.checks.join(',')}`,
+    `--report-dir=${options.reportRoot}`,
+  ];
+  const child = spawn(process.execPath, args, { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (options.echo) process.stderr.write(chunk);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const reportDir = path.join(options.reportRoot, 'latest');
+  let summary: RunSummary | undefined;
+  try {
+    summary = JSON.parse(await readFile(path.join(reportDir, 'summary.json'), 'utf8')) as RunSummary;
+  } catch {
+    summary = undefined;
+  }
+  return { exitCode, summary, reportDir, output };
+}
+
+export async function runVariant(
+  variant: FaultVariant,
+  options: { workRoot: string; echo?: boolean },
+): Promise<VariantRun> {
+  const goodImage = await buildGoodImage(variant.target);
+  const workDir = path.join(options.workRoot, variant.name);
+  await mkdir(workDir, { recursive: true });
+  const configFile = await writeVariantConfig(variant, goodImage, workDir);
+  const run = await runHarness({
+    configFile,
+    checks: [variant.caughtBy],
+    reportRoot: path.join(workDir, 'reports'),
+    echo: options.echo,
+  });
+  return { ...run, check: run.summary?.checks.find((record) => record.id === variant.caughtBy) };
+}
+
+/** The good target itself, with the given checks: the other half of every variant's proof. */
+export function runGoodTarget(
+  target: FaultVariant['target'],
+  checks: string[],
+  options: { workRoot: string; echo?: boolean },
+): Promise<HarnessRun> {
+  return runHarness({
+    configFile: goodTargetConfigs[target],
+    checks,
+    reportRoot: path.join(options.workRoot, `good-${target}`, 'reports'),
+    echo: options.echo,
+  });
+}
+
+/** Caught means: the named check failed, and for this defect (its symptom is in the message or evidence). */
+export function judgeVariant(variant: FaultVariant, run: VariantRun): { caught: boolean; why: string } {
+  if (!run.check) return { caught: false, why: `the run has no record of ${variant.caughtBy} (exit ${run.exitCode})` };
+  if (run.check.status !== 'failed') {
+    return { caught: false, why: `${variant.caughtBy} ${run.check.status}: ${run.check.message}` };
+  }
+  const text = `${run.check.message}\n${run.check.evidence ?? ''}`;
+  if (!text.includes(variant.symptom)) {
+    return {
+      caught: false,
+      why: `${variant.caughtBy} failed, but not with the symptom "${variant.symptom}": ${run.check.message}`,
+    };
+  }
+  return { caught: true, why: `${variant.caughtBy} failed: ${run.check.message}` };
+}
