@@ -82,6 +82,8 @@ export const targetSchema = z.strictObject({
     ])
     .optional(),
   imageSizeBudgetMb: z.number().positive().optional(),
+  /** Extra variables for the target in local runs only (never sent anywhere else). */
+  environment: z.record(z.string(), z.string()).default({}),
 });
 
 export const imagesSchema = z.strictObject({

@@ -12,6 +12,8 @@ export interface TargetSpec extends TargetProfile {
   context: string;
   buildArgs: Record<string, string>;
   port: number;
+  /** Extra variables the local environment gives the target. */
+  environment: Record<string, string>;
 }
 
 export function resolveTarget(target: TargetConfig, configDir: string): TargetSpec {
@@ -23,6 +25,7 @@ export function resolveTarget(target: TargetConfig, configDir: string): TargetSp
     context: path.resolve(configDir, target.context),
     buildArgs: target.buildArgs,
     port: target.port,
+    environment: target.environment,
     paths: { ...profile.paths, ...target.paths },
     query: { ...profile.query, ...target.query },
     ws: { ...profile.ws, ...target.ws },

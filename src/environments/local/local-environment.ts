@@ -126,6 +126,7 @@ export class LocalEnvironment {
         QDRANT_COLLECTION: 'shipshape-book',
         COHERE_BASE_URL: cohere.urlInNetwork,
         ...secrets,
+        ...config.target.environment,
         ...this.targetEnvironment,
       };
       started.target = await startTargetContainer({
