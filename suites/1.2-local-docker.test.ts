@@ -1,6 +1,6 @@
 /**
  * Seed task 1.2, "Test local Docker build": the image builds, the container
- * runs, becomes healthy within a bound, answers, and honours PORT.
+ * runs, becomes healthy within a bound, and answers. (PORT handling is 3.1's.)
  */
 import { describe, inject } from 'vitest';
 import { check } from '../src/checks/define.ts';
@@ -11,9 +11,7 @@ import {
   needsLocal,
   needsReachableTarget,
   needsReadinessRoute,
-  needsRunningTarget,
   probeHealth200,
-  probeHonoursPort,
   probeReady200,
   startVerdict,
 } from '../src/probes/container.ts';
@@ -43,19 +41,4 @@ describe('1.2 local Docker build', () => {
       needsReachableTarget(environment) ??
       probeReady200(environment.baseUrl!, paths.ready!, requestTimeoutMs),
   );
-
-  check(containerChecks.honoursPort, async () => {
-    const blocked = needsRunningTarget(environment);
-    if (blocked) return blocked;
-    const local = environment.local!;
-    return probeHonoursPort({
-      image: local.image,
-      networkName: local.networkName,
-      runId: environment.runId,
-      environment: local.environment,
-      healthPath: paths.health,
-      defaultPort: environment.target.port,
-      withinMs: healthyWithinMs,
-    });
-  });
 });

@@ -32,11 +32,6 @@ export const containerChecks = {
     title: 'GET /health/ready answers 200 with every dependency reachable from inside the network',
     hint: 'Check DATABASE_URL (host, credentials, sslmode=require for a self-signed certificate) and that readiness reports each dependency.',
   },
-  honoursPort: {
-    id: '1.2/honours-port',
-    title: 'The app listens on a non-default PORT when one is given',
-    hint: 'Read the listen port from the PORT variable (Railway injects it); do not hard-code a port in CMD, ENTRYPOINT or the code.',
-  },
 } satisfies Record<string, CheckSpec>;
 
 /** Checks that need the container itself report this in remote environments, never a silent pass. */
