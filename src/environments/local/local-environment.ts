@@ -15,6 +15,7 @@ import {
   type StartedCohere,
   type StartedQdrant,
 } from './standins.ts';
+import { maskSecretValues, secretsOf } from '../../probes/log-lines.ts';
 import { runNetworkNames } from './resources.ts';
 import { BuildFailedError, buildImage } from './image-build.ts';
 import { containerLogs, startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
@@ -160,10 +161,6 @@ export class LocalEnvironment {
   }
 }
 
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((masked, secret) => masked.replaceAll(secret, '[masked secret]'), text);
-}
-
 export class StartedLocalEnvironment {
   readonly info: EnvironmentInfo;
   network?: StartedNetwork;
@@ -184,10 +181,10 @@ export class StartedLocalEnvironment {
   async saveLogs(reportDir: string): Promise<string[]> {
     const local = this.info.local;
     if (!local) return [];
-    const secrets = [
-      ...this.info.target.secretEnv.map((name) => local.environment[name]),
-      local.dependencies?.postgres.password,
-    ].filter((value): value is string => Boolean(value));
+    const secrets = secretsOf(
+      { ...local.environment, POSTGRES_PASSWORD: local.dependencies?.postgres.password ?? '' },
+      [...this.info.target.secretEnv, 'POSTGRES_PASSWORD'],
+    );
     const containers = {
       [targetAlias]: this.target?.container,
       [postgresAlias]: this.postgres?.container,
@@ -199,7 +196,7 @@ export class StartedLocalEnvironment {
     const written: string[] = [];
     for (const [alias, container] of Object.entries(containers)) {
       if (!container) continue;
-      const text = maskSecrets(await containerLogs(container, 5_000), secrets);
+      const text = maskSecretValues(await containerLogs(container, 5_000), secrets);
       await writeFile(path.join(dir, `${alias}.log`), `${text}\n`);
       written.push(path.join('logs', `${alias}.log`));
     }
@@ -214,4 +211,9 @@ export class StartedLocalEnvironment {
     ]);
     await this.network?.stop().catch(() => undefined);
   }
+}
+
+/** Masks each given value (kept for callers that hold plain values rather than named secrets). */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((masked, secret) => masked.replaceAll(secret, '[masked secret]'), text);
 }
