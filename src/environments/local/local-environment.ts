@@ -212,8 +212,3 @@ export class StartedLocalEnvironment {
     await this.network?.stop().catch(() => undefined);
   }
 }
-
-/** Masks each given value (kept for callers that hold plain values rather than named secrets). */
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((masked, secret) => masked.replaceAll(secret, '[masked secret]'), text);
-}

@@ -1,0 +1,630 @@
+/**
+ * Seed task 3.2, "PostgreSQL integration": the target's schema is in place, it
+ * talks to PostgreSQL over TLS, it stores what it accepts (also across an
+ * outage), its readiness follows the database, and its pool stays bounded.
+ *
+ * The harness looks at PostgreSQL from the server's side (pg_stat_activity,
+ * pg_stat_ssl, the tables themselves) as superuser, through the mapped port on
+ * 127.0.0.1, and tells the target's connections apart by its address on the
+ * run's network.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { getContainerRuntimeClient } from 'testcontainers';
+import { failed, passed, skipped, type CheckSpec, type Verdict } from '../checks/check.ts';
+import type { Thresholds } from '../config/schema.ts';
+import type { EnvironmentInfo, LocalTargetInfo } from '../environments/info.ts';
+import { DependencyFaults, type Outage } from '../environments/local/faults.ts';
+import { maskSecretValues, secretsOf, type Secret } from './log-lines.ts';
+import { describeFetchError } from '../environments/local/target.ts';
+import { askQuestion } from '../target/client.ts';
+import type { DatabaseSpec } from '../target/profiles.ts';
+import type { TargetSpec } from '../target/spec.ts';
+import { excerpt } from './http.ts';
+import {
+  evaluateAcceptedStored,
+  evaluateOutageTimeline,
+  evaluatePoolSamples,
+  formatMs,
+  isAccepted,
+  likeContaining,
+  quoteTableName,
+  rateLimitedNote,
+  reportsDependencyDown,
+  type OutagePhase,
+  type QuestionOutcome,
+  type ReadinessSample,
+} from './postgres-evaluate.ts';
+
+export const postgresChecks = {
+  migrationsApplied: {
+    id: '3.2/migrations-applied',
+    title: 'Every table the target declares exists in the database it uses (its migrations ran)',
+    hint: 'Run the migrations at start-up (not at build time: the private network exists only at runtime) and ship the migration files in the image.',
+  },
+  tlsConnections: {
+    id: '3.2/tls-connections',
+    title: "The target's own connections to PostgreSQL are encrypted (pg_stat_ssl)",
+    hint: 'Connect with TLS: keep sslmode=require in DATABASE_URL and accept the self-signed certificate (ssl: { rejectUnauthorized: false }), never sslmode=disable.',
+  },
+  writesPersisted: {
+    id: '3.2/writes-persisted',
+    title: 'A question answered 2xx is stored in the database',
+    hint: 'Store every accepted question (and its answer) in PostgreSQL before replying; an in-memory or no-op store loses them.',
+  },
+  readinessOnPause: {
+    id: '3.2/readiness-on-postgres-pause',
+    title: 'Readiness answers 503 naming the database while PostgreSQL is frozen, and 200 once it is back',
+    hint: 'Bound the readiness query with a timeout (a frozen database never answers) and report the database as not ok with 503; do not await it unbounded.',
+  },
+  readinessOnStop: {
+    id: '3.2/readiness-on-postgres-stop',
+    title: 'Readiness answers 503 naming the database while PostgreSQL is down, and 200 once it is back',
+    hint: 'Make readiness run a real query through the app pool (SELECT 1) and answer 503 naming the database when it fails; reconnect when it returns.',
+  },
+  noAcceptedMessageLost: {
+    id: '3.2/no-accepted-message-lost',
+    title: 'No question answered 2xx during a database outage is missing from the database afterwards',
+    hint: 'When the write of a question fails, answer 503 (retryable) instead of 200: never log-and-continue a failed write.',
+  },
+  poolWithinLimit: {
+    id: '3.2/pool-within-limit',
+    title: 'Under a burst of questions the target holds no more connections than its pool limit',
+    hint: 'Bound the connection pool (DATABASE_POOL_MAX, pg Pool `max`) to what the database plan allows, and share one pool per process.',
+  },
+} satisfies Record<string, CheckSpec>;
+
+/** A target without a database has nothing for these checks to look at: say so rather than pass. */
+export function needsDatabase(environment: EnvironmentInfo): Verdict | undefined {
+  return environment.target.database ? undefined : skipped('the target declares no database (target.database)');
+}
+
+/** Everything a 3.2 probe needs, read from the environment once the skips have been ruled out. */
+export interface PostgresProbeContext {
+  runId: string;
+  baseUrl: string;
+  target: TargetSpec;
+  database: DatabaseSpec;
+  thresholds: Thresholds;
+  local: LocalTargetInfo;
+  faults: DependencyFaults;
+  /** Values that must never appear in a verdict: the target's secrets and the database password. */
+  secrets: Secret[];
+}
+
+export function postgresContext(environment: EnvironmentInfo): PostgresProbeContext {
+  const local = environment.local!;
+  return {
+    runId: environment.runId,
+    baseUrl: environment.baseUrl!,
+    target: environment.target,
+    database: environment.target.database!,
+    thresholds: environment.thresholds,
+    local,
+    faults: new DependencyFaults(local),
+    secrets: secretsOf({ ...local.environment, POSTGRES_PASSWORD: local.dependencies?.postgres.password ?? '' }, [
+      ...environment.target.secretEnv,
+      'POSTGRES_PASSWORD',
+    ]),
+  };
+}
+
+/** Masks the run's secret values in whatever a probe reports. */
+export function maskVerdict(verdict: Verdict, secrets: readonly Secret[]): Verdict {
+  const message = maskSecretValues(verdict.message, secrets);
+  if (verdict.status !== 'failed') return { ...verdict, message };
+  return verdict.evidence === undefined
+    ? failed(message)
+    : failed(message, maskSecretValues(verdict.evidence, secrets));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The harness's view of PostgreSQL
+
+/** The database named in the target's DATABASE_URL (the one it really uses), when it names one. */
+export function targetDatabaseName(local: LocalTargetInfo): string | undefined {
+  const url = local.environment.DATABASE_URL;
+  if (!url) return undefined;
+  try {
+    const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+    return name || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A superuser client on `database` (default: the one the target uses). The caller ends it. */
+async function adminClient(context: PostgresProbeContext): Promise<{ client: pg.Client; database: string }> {
+  const url = new URL(await context.faults.postgresAdminUrl());
+  const database = targetDatabaseName(context.local) ?? decodeURIComponent(url.pathname.slice(1));
+  url.pathname = `/${encodeURIComponent(database)}`;
+  const client = new pg.Client({
+    connectionString: url.toString(),
+    // The test server's certificate is self-signed, like Railway's.
+    ssl: { rejectUnauthorized: false },
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 10_000,
+    application_name: 'shipshape-harness',
+  });
+  // A dropped connection surfaces through the pending query; without a listener it would crash the worker.
+  client.on('error', () => undefined);
+  await client.connect();
+  return { client, database };
+}
+
+async function withAdmin<T>(
+  context: PostgresProbeContext,
+  use: (client: pg.Client, database: string) => Promise<T>,
+): Promise<T> {
+  const { client, database } = await adminClient(context);
+  try {
+    return await use(client, database);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The target container's addresses on the run's network: its connections to PostgreSQL come from these. */
+export async function targetAddresses(local: LocalTargetInfo): Promise<string[]> {
+  if (!local.containerId) throw new Error('the local environment recorded no target container');
+  const client = await getContainerRuntimeClient();
+  const inspect = await client.container.dockerode.getContainer(local.containerId).inspect();
+  const network = inspect.NetworkSettings.Networks[local.networkName];
+  const addresses = [network?.IPAddress, network?.GlobalIPv6Address].filter((address): address is string =>
+    Boolean(address),
+  );
+  if (addresses.length === 0) {
+    throw new Error(`the target container has no address on the network ${local.networkName}`);
+  }
+  return addresses;
+}
+
+interface ConnectionRow {
+  pid: number;
+  application_name: string;
+  state: string | null;
+  ssl: boolean | null;
+  version: string | null;
+  cipher: string | null;
+}
+
+async function targetConnections(client: pg.Client, addresses: string[]): Promise<ConnectionRow[]> {
+  const result = await client.query<ConnectionRow>(
+    `SELECT a.pid, a.application_name, a.state, s.ssl, s.version, s.cipher
+       FROM pg_stat_activity a LEFT JOIN pg_stat_ssl s ON s.pid = a.pid
+      WHERE a.client_addr = ANY($1::inet[]) AND a.backend_type = 'client backend'
+      ORDER BY a.pid`,
+    [addresses],
+  );
+  return result.rows;
+}
+
+async function countTargetConnections(client: pg.Client, addresses: string[]): Promise<number> {
+  const result = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE client_addr = ANY($1::inet[]) AND backend_type = 'client backend'`,
+    [addresses],
+  );
+  return result.rows[0]?.n ?? 0;
+}
+
+async function presentTables(client: pg.Client, tables: readonly string[]): Promise<Map<string, boolean>> {
+  const present = new Map<string, boolean>();
+  for (const table of tables) {
+    const result = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+      quoteTableName(table),
+    ]);
+    present.set(table, result.rows[0]?.present === true);
+  }
+  return present;
+}
+
+async function listTables(client: pg.Client): Promise<string[]> {
+  const result = await client.query<{ name: string }>(
+    `SELECT table_schema || '.' || table_name AS name FROM information_schema.tables
+      WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+  );
+  return result.rows.map((row) => row.name);
+}
+
+interface MarkerSearch {
+  /** Declared table -> rows whose text contains the marker. */
+  found: Record<string, number>;
+  missingTables: string[];
+}
+
+/** Looks for a marker in every row of every declared table, each row read as text. */
+async function searchMarker(client: pg.Client, tables: readonly string[], marker: string): Promise<MarkerSearch> {
+  const present = await presentTables(client, tables);
+  const found: Record<string, number> = {};
+  const missingTables: string[] = [];
+  for (const table of tables) {
+    if (!present.get(table)) {
+      missingTables.push(table);
+      continue;
+    }
+    const result = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${quoteTableName(table)} t WHERE t::text LIKE $1`,
+      [likeContaining(marker)],
+    );
+    found[table] = result.rows[0]?.n ?? 0;
+  }
+  return { found, missingTables };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Talking to the target
+
+export function uniqueMarker(runId: string): string {
+  return `shipshape-${runId}-${randomBytes(5).toString('hex')}`;
+}
+
+function markedQuestion(marker: string): string {
+  return `${marker}: what does the book say about nodes and topics?`;
+}
+
+interface Asked {
+  status?: number;
+  error?: string;
+  text: string;
+  tookMs: number;
+}
+
+async function ask(context: PostgresProbeContext, marker: string, timeoutMs: number): Promise<Asked> {
+  const started = performance.now();
+  const result = await askQuestion(context.baseUrl, context.target, markedQuestion(marker), {
+    timeoutMs,
+    requestId: `${marker}-q`.slice(0, 128),
+  });
+  const tookMs = performance.now() - started;
+  if (!result.ok) return { error: result.error, text: '', tookMs };
+  return { status: result.reply.status, text: result.reply.text, tookMs };
+}
+
+/** One GET of the readiness route, never throwing: a hang is recorded as such. */
+async function readinessSample(
+  url: string,
+  phase: OutagePhase,
+  phaseStart: number,
+  timeoutMs: number,
+): Promise<ReadinessSample> {
+  const started = performance.now();
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const text = await response.text();
+    const now = performance.now();
+    return { phase, atMs: now - phaseStart, tookMs: now - started, status: response.status, text, timedOut: false };
+  } catch (error) {
+    const now = performance.now();
+    const timedOut = (error as Error).name === 'TimeoutError';
+    return { phase, atMs: now - phaseStart, tookMs: now - started, text: describeFetchError(error), timedOut };
+  }
+}
+
+const pollIntervalMs = 250;
+
+/** Polls readiness from `phaseStart` until `done` says so or `withinMs` passed; returns every sample. */
+async function pollReadiness(
+  url: string,
+  phase: OutagePhase,
+  phaseStart: number,
+  withinMs: number,
+  timeoutMs: number,
+  done: (sample: ReadinessSample) => boolean,
+): Promise<ReadinessSample[]> {
+  const samples: ReadinessSample[] = [];
+  while (performance.now() - phaseStart < withinMs) {
+    const sample = await readinessSample(url, phase, phaseStart, timeoutMs);
+    samples.push(sample);
+    if (done(sample)) break;
+    await sleep(pollIntervalMs);
+  }
+  return samples;
+}
+
+/** Waits for readiness 200 (the database back) when the target has a readiness route; true when it came. */
+async function waitReady(context: PostgresProbeContext, withinMs: number): Promise<{ ok: boolean; afterMs: number }> {
+  const start = performance.now();
+  const ready = context.target.paths.ready;
+  if (!ready) return { ok: true, afterMs: 0 };
+  const samples = await pollReadiness(
+    `${context.baseUrl}${ready}`,
+    'recovery',
+    start,
+    withinMs,
+    context.thresholds.requestTimeoutMs,
+    (sample) => sample.status === 200,
+  );
+  return { ok: samples.at(-1)?.status === 200, afterMs: performance.now() - start };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Probes
+
+/** 3.2/migrations-applied: the declared tables exist (waiting, within the start-up bound, for migrations to run). */
+export async function probeMigrationsApplied(context: PostgresProbeContext): Promise<Verdict> {
+  const { tables } = context.database;
+  const withinMs = context.thresholds.healthyWithinMs;
+  const started = performance.now();
+  return withAdmin(context, async (client, database) => {
+    let present = await presentTables(client, tables);
+    while ([...present.values()].some((exists) => !exists) && performance.now() - started < withinMs) {
+      await sleep(500);
+      present = await presentTables(client, tables);
+    }
+    const missing = tables.filter((table) => !present.get(table));
+    const existing = tables.filter((table) => present.get(table));
+    if (missing.length === 0) {
+      return passed(`all ${tables.length} declared tables exist in database "${database}": ${tables.join(', ')}`);
+    }
+    const all = await listTables(client);
+    return failed(
+      `missing tables: ${missing.join(', ')} (database "${database}", waited ${formatMs(performance.now() - started)})`,
+      [
+        `declared: ${tables.join(', ')}`,
+        `missing: ${missing.join(', ')}`,
+        `declared and present: ${existing.join(', ') || 'none'}`,
+        `tables in the database: ${all.join(', ') || 'none'}`,
+      ].join('\n'),
+    );
+  });
+}
+
+/** 3.2/tls-connections: every connection from the target's address is in pg_stat_ssl with ssl = true. */
+export async function probeTlsConnections(context: PostgresProbeContext): Promise<Verdict> {
+  const addresses = await targetAddresses(context.local);
+  const touches: string[] = [];
+  return withAdmin(context, async (client) => {
+    let rows: ConnectionRow[] = [];
+    for (let attempt = 1; attempt <= 3 && rows.length === 0; attempt++) {
+      if (attempt > 1) await sleep(1_000);
+      // Make the target use its pool: readiness runs a query, and a question is stored.
+      if (context.target.paths.ready) {
+        const ready = await readinessSample(
+          `${context.baseUrl}${context.target.paths.ready}`,
+          'before',
+          performance.now(),
+          context.thresholds.requestTimeoutMs,
+        );
+        touches.push(`GET ${context.target.paths.ready}: ${ready.status ?? ready.text}`);
+      }
+      const asked = await ask(context, uniqueMarker(context.runId), context.thresholds.requestTimeoutMs);
+      touches.push(`POST ${context.target.paths.query}: ${asked.status ?? asked.error}`);
+      rows = await targetConnections(client, addresses);
+    }
+    const touched = `the harness made the target use the database: ${touches.join('; ')}`;
+    if (rows.length === 0) {
+      return failed(
+        `no connection from the target (${addresses.join(', ')}) was found in pg_stat_activity after it used the database`,
+        touched,
+      );
+    }
+    const lines = rows.map(
+      (row) =>
+        `pid ${row.pid}  ssl=${row.ssl ?? 'unknown'}  version=${row.version ?? '-'}  cipher=${row.cipher ?? '-'}  ` +
+        `application=${row.application_name || '-'}  state=${row.state ?? '-'}`,
+    );
+    const evidence = [`connections from the target (${addresses.join(', ')}):`, ...lines, touched].join('\n');
+    const plain = rows.filter((row) => row.ssl !== true);
+    if (plain.length > 0) {
+      return failed(
+        `${plain.length} of ${rows.length} connections from the target to PostgreSQL are not encrypted (ssl=false)`,
+        evidence,
+      );
+    }
+    const versions = [...new Set(rows.map((row) => `${row.version} ${row.cipher}`))].join(', ');
+    return passed(`${rows.length} connection(s) from the target, all over TLS (${versions})`);
+  });
+}
+
+/** 3.2/writes-persisted: a marked question answered 2xx is found in a declared table. */
+export async function probeWritesPersisted(context: PostgresProbeContext): Promise<Verdict> {
+  const marker = uniqueMarker(context.runId);
+  const asked = await ask(context, marker, context.thresholds.requestTimeoutMs);
+  if (asked.status === undefined) return failed(`the question got no answer: ${asked.error}`, `marker ${marker}`);
+  if (!isAccepted(asked.status)) {
+    return failed(
+      `the question was answered ${asked.status}, not 2xx, so there is nothing accepted to look for` +
+        (asked.status === 429 ? ` (${rateLimitedNote})` : ''),
+      excerpt(asked.text),
+    );
+  }
+  const { tables } = context.database;
+  return withAdmin(context, async (client, database) => {
+    // Stored before the reply, or very soon after: allow a short grace for a write-behind store.
+    let search = await searchMarker(client, tables, marker);
+    for (let attempt = 0; attempt < 4 && total(search) === 0; attempt++) {
+      await sleep(500);
+      search = await searchMarker(client, tables, marker);
+    }
+    const evidence = [
+      `question answered ${asked.status}; marker ${marker}`,
+      `searched database "${database}", each row as text: ` +
+        tables
+          .map((table) =>
+            search.missingTables.includes(table) ? `${table} (missing)` : `${table}: ${search.found[table]} row(s)`,
+          )
+          .join(', '),
+    ].join('\n');
+    if (total(search) === 0) {
+      return failed(`the question answered ${asked.status} is in none of the declared tables`, evidence);
+    }
+    const where = Object.entries(search.found)
+      .filter(([, rows]) => rows > 0)
+      .map(([table, rows]) => `${table} (${rows} row${rows === 1 ? '' : 's'})`);
+    return passed(`answered ${asked.status}; found in ${where.join(', ')}`);
+  });
+}
+
+function total(search: MarkerSearch): number {
+  return Object.values(search.found).reduce((sum, rows) => sum + rows, 0);
+}
+
+/**
+ * 3.2/readiness-on-postgres-pause and -stop: readiness 200 before, 503
+ * naming the database during the outage (answering, not hanging), 200 after.
+ */
+export async function probeReadinessThroughOutage(context: PostgresProbeContext, outage: Outage): Promise<Verdict> {
+  const url = `${context.baseUrl}${context.target.paths.ready!}`;
+  const { requestTimeoutMs, outageDetectedWithinMs, recoveryWithinMs } = context.thresholds;
+  const dependency = context.database.readinessName;
+  const samples: ReadinessSample[] = [];
+  // Before: the previous check may just have brought the database back.
+  const before = await pollReadiness(
+    url,
+    'before',
+    performance.now(),
+    recoveryWithinMs,
+    requestTimeoutMs,
+    (sample) => sample.status === 200,
+  );
+  samples.push(...before.slice(-2));
+  if (before.at(-1)?.status === 200) {
+    const faultAt = performance.now();
+    await context.faults.withOutage('postgres', outage, async () => {
+      samples.push(
+        ...(await pollReadiness(url, 'outage', faultAt, outageDetectedWithinMs, requestTimeoutMs, (sample) =>
+          reportsDependencyDown(sample, dependency),
+        )),
+      );
+    });
+    samples.push(
+      ...(await pollReadiness(
+        url,
+        'recovery',
+        performance.now(),
+        recoveryWithinMs,
+        requestTimeoutMs,
+        (sample) => sample.status === 200,
+      )),
+    );
+  }
+  return evaluateOutageTimeline(samples, {
+    dependency,
+    outage,
+    detectWithinMs: outageDetectedWithinMs,
+    recoverWithinMs: recoveryWithinMs,
+    requestTimeoutMs,
+  });
+}
+
+export interface LostMessageOptions {
+  /** Questions asked while PostgreSQL is paused. */
+  duringOutage: number;
+  spacingMs: number;
+  /** Per question during the outage: long enough for the target's own database timeouts to fire. */
+  outageQuestionTimeoutMs: number;
+  /** Questions that must be answered 2xx and stored once the database is back. */
+  afterRecovery: number;
+}
+
+export const defaultLostMessageOptions: LostMessageOptions = {
+  duringOutage: 5,
+  spacingMs: 700,
+  outageQuestionTimeoutMs: 30_000,
+  afterRecovery: 2,
+};
+
+/**
+ * 3.2/no-accepted-message-lost: questions asked while PostgreSQL is paused
+ * may be refused (503) but a 2xx promises the question was kept; afterwards
+ * the target accepts and stores questions again.
+ */
+export async function probeNoAcceptedMessageLost(
+  context: PostgresProbeContext,
+  options: LostMessageOptions = defaultLostMessageOptions,
+): Promise<Verdict> {
+  const { requestTimeoutMs, recoveryWithinMs } = context.thresholds;
+  const outcomes: QuestionOutcome[] = [];
+  const notes: string[] = [];
+  const baseline = await waitReady(context, recoveryWithinMs);
+  if (!baseline.ok) {
+    return failed(`readiness was not 200 within ${formatMs(recoveryWithinMs)} before the outage; nothing to compare`);
+  }
+  const pausedAt = performance.now();
+  await context.faults.withOutage('postgres', 'pause', async () => {
+    const questions = Array.from({ length: options.duringOutage }, async (_, index): Promise<QuestionOutcome> => {
+      await sleep(index * options.spacingMs);
+      const marker = uniqueMarker(context.runId);
+      const asked = await ask(context, marker, options.outageQuestionTimeoutMs);
+      const { status, error, tookMs } = asked;
+      return { label: `outage-${index + 1}`, phase: 'outage', marker, status, error, tookMs };
+    });
+    outcomes.push(...(await Promise.all(questions)));
+  });
+  notes.push(
+    `PostgreSQL paused for ${formatMs(performance.now() - pausedAt)} (questions spaced ${options.spacingMs} ms, ` +
+      `each given ${formatMs(options.outageQuestionTimeoutMs)}), then unpaused`,
+  );
+  const recovery = await waitReady(context, recoveryWithinMs);
+  notes.push(
+    context.target.paths.ready
+      ? `readiness ${recovery.ok ? 'answered 200' : 'did not answer 200'} ${formatMs(recovery.afterMs)} after the unpause`
+      : 'no readiness route: recovery is judged by the questions asked afterwards',
+  );
+  // Once back, ask until the promised number are accepted, within the recovery bound.
+  const recoveryStart = performance.now();
+  let accepted = 0;
+  for (let index = 1; accepted < options.afterRecovery; index++) {
+    if (index > 1 && performance.now() - recoveryStart > recoveryWithinMs) break;
+    const marker = uniqueMarker(context.runId);
+    const asked = await ask(context, marker, requestTimeoutMs);
+    const { status, error, tookMs } = asked;
+    outcomes.push({ label: `after-${index}`, phase: 'recovery', marker, status, error, tookMs });
+    if (isAccepted(asked.status)) accepted += 1;
+    else await sleep(500);
+  }
+  await withAdmin(context, async (client) => {
+    for (const outcome of outcomes) {
+      outcome.found = (await searchMarker(client, context.database.tables, outcome.marker)).found;
+    }
+  });
+  return evaluateAcceptedStored(outcomes, options.afterRecovery, notes);
+}
+
+export interface PoolBurstOptions {
+  questions: number;
+  sampleEveryMs: number;
+  questionTimeoutMs: number;
+}
+
+/**
+ * 3.2/pool-within-limit: a burst of concurrent questions while
+ * pg_stat_activity is sampled for connections from the target's address.
+ */
+export async function probePoolWithinLimit(
+  context: PostgresProbeContext,
+  options: PoolBurstOptions = {
+    questions: 40,
+    sampleEveryMs: 50,
+    questionTimeoutMs: Math.max(context.thresholds.requestTimeoutMs * 3, 15_000),
+  },
+): Promise<Verdict> {
+  const addresses = await targetAddresses(context.local);
+  return withAdmin(context, async (client) => {
+    const samples: number[] = [];
+    let bursting = true;
+    const sampling = (async () => {
+      while (bursting) {
+        samples.push(await countTargetConnections(client, addresses));
+        await sleep(options.sampleEveryMs);
+      }
+    })();
+    let statuses: (number | undefined)[];
+    try {
+      statuses = await Promise.all(
+        Array.from({ length: options.questions }, async () => {
+          const asked = await ask(context, uniqueMarker(context.runId), options.questionTimeoutMs);
+          return asked.status;
+        }),
+      );
+      // Connections opened for the burst are still held (idle) for a moment after it.
+      await sleep(300);
+    } finally {
+      bursting = false;
+      await sampling;
+    }
+    return evaluatePoolSamples({ samples, limit: context.database.maxConnections, statuses });
+  });
+}
