@@ -380,6 +380,7 @@ describe('skips and masking', () => {
   it('reads the database the target uses from its DATABASE_URL, or none', () => {
     const local = (url?: string): LocalTargetInfo => ({
       image: 'i',
+      buildArgs: {},
       networkName: 'n',
       alias: 'backend',
       environment: url ? { DATABASE_URL: url } : {},

@@ -23,6 +23,8 @@ export interface PostgresInfo extends DependencyInfo {
 
 export interface LocalTargetInfo {
   image: string;
+  /** The build arguments the image was built with (the substitutes' base images, then the target's own). */
+  buildArgs: Record<string, string>;
   networkName: string;
   /** The target's name on the run's network, for probes from other containers. */
   alias: string;

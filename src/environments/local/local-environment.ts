@@ -75,7 +75,13 @@ export class LocalEnvironment {
       thresholds: config.thresholds,
     };
     const tag = `shipshape-target/${config.target.name}:latest`;
-    const local: LocalTargetInfo = { image: tag, networkName: '', alias: targetAlias, environment: {} };
+    const local: LocalTargetInfo = {
+      image: tag,
+      buildArgs: { ...targetBuildArgs(images), ...config.target.buildArgs },
+      networkName: '',
+      alias: targetAlias,
+      environment: {},
+    };
     info.local = local;
     const started = new StartedLocalEnvironment(info);
 
@@ -84,7 +90,7 @@ export class LocalEnvironment {
         buildImage({
           context: config.target.context,
           dockerfile: config.target.dockerfile,
-          buildArgs: { ...targetBuildArgs(images), ...config.target.buildArgs },
+          buildArgs: local.buildArgs,
           tag,
         }),
       );

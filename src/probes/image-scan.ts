@@ -1,0 +1,168 @@
+/**
+ * Seed task 1.1 asked of the built image, through the Docker API (in the
+ * manner of dockle, trivy's image scan and container-structure-test): its
+ * configuration (image-config.ts), every layer's files (image-layers.ts), and
+ * the runtime it carries (image-runtime.ts). Each probe takes the image's tag
+ * and returns a Verdict whose evidence names the offending file, variable or
+ * layer, never a secret's value.
+ */
+import { failed, passed, skipped, type CheckSpec, type Verdict } from '../checks/check.ts';
+import { getContainerRuntimeClient } from 'testcontainers';
+import type { RuntimeSpec } from '../target/profiles.ts';
+import {
+  configSecretsVerdict,
+  exposedPortVerdict,
+  healthcheckVerdict,
+  sizeVerdict,
+  userVerdict,
+  type HistoryStep,
+  type ImageConfig,
+} from './image-config.ts';
+import { describeSecretFile, scanImageLayers, type LayerScan } from './image-layers.ts';
+import { probeRuntime } from './image-runtime.ts';
+import type { SecretNeedle } from './image-secrets.ts';
+
+/** Seed task 1.1, image checks: they need the built image, so they run locally. */
+export const imageChecks = {
+  nonRootUser: {
+    id: '1.1/non-root-user',
+    title: 'The image runs as a non-root user that exists in it',
+    hint: 'End the final stage with USER <name> after creating that user (useradd), or USER <uid>; never root or 0.',
+  },
+  exposesPort: {
+    id: '1.1/exposes-port',
+    title: "The image EXPOSEs the target's port",
+    hint: 'Add EXPOSE <port> (the port the app listens on when PORT is unset) to the final stage.',
+  },
+  imageHealthcheck: {
+    id: '1.1/image-healthcheck',
+    title: 'The image has a healthcheck',
+    hint: 'Add HEALTHCHECK CMD [...] requesting the health route to the final stage; remove any HEALTHCHECK NONE.',
+  },
+  noSecretsInImageConfig: {
+    id: '1.1/no-secrets-in-image-config',
+    title: "No secret in the image's environment or build history",
+    hint: 'Remove the ENV or build argument: pass secrets as Railway variables at runtime, or RUN --mount=type=secret at build time.',
+  },
+  noSecretFilesInLayers: {
+    id: '1.1/no-secret-files-in-layers',
+    title: 'No secret file in any layer, including files a later layer deleted',
+    hint: 'Keep the file out of the build context (.dockerignore) or out of COPY; deleting it in a later RUN leaves it in the earlier layer.',
+  },
+  noAddedSetuid: {
+    id: '1.1/no-added-setuid',
+    title: 'No setuid or setgid file beyond those of the base image',
+    hint: 'Drop the chmod u+s/g+s or the package that installs it; run the app as a plain user without privilege escalation.',
+  },
+  sizeWithinBudget: {
+    id: '1.1/image-size-within-budget',
+    title: "The image fits the profile's size budget",
+    hint: 'Use a multi-stage build: copy only the runtime and production dependencies into a slim final stage; or raise imageSizeBudgetMb.',
+  },
+  runtimePresent: {
+    id: '1.1/runtime-present',
+    title: 'The image carries the runtime, system packages and modules the profile requires',
+    hint: 'Install the missing piece named in the evidence in the final stage (the right Node or Python version, the apt package, the pip module).',
+  },
+} satisfies Record<string, CheckSpec>;
+
+async function docker() {
+  return (await getContainerRuntimeClient()).container.dockerode;
+}
+
+async function inspectImage(image: string): Promise<{ config: ImageConfig; size: number; layers: string[] }> {
+  const info = await (await docker()).getImage(image).inspect();
+  return { config: info.Config as ImageConfig, size: info.Size, layers: info.RootFS?.Layers ?? [] };
+}
+
+async function imageHistory(image: string): Promise<HistoryStep[]> {
+  return (await (await docker()).getImage(image).history()) as HistoryStep[];
+}
+
+/** `needles`: the run's canaries, so this shares the layer read with probeSecretFiles. */
+export async function probeNonRootUser(image: string, needles: readonly SecretNeedle[] = []): Promise<Verdict> {
+  const { config } = await inspectImage(image);
+  // A numeric uid or root needs no /etc/passwd; a name does, and it lives in the layers.
+  const name = (config.User ?? '').split(':')[0] ?? '';
+  if (name === '' || name === 'root' || /^\d+$/.test(name)) return userVerdict(config, undefined);
+  const scan = await scanImageLayers(image, needles);
+  return userVerdict(config, scan.files['etc/passwd']);
+}
+
+export async function probeExposesPort(image: string, port: number): Promise<Verdict> {
+  return exposedPortVerdict((await inspectImage(image)).config, port);
+}
+
+export async function probeImageHealthcheck(image: string): Promise<Verdict> {
+  return healthcheckVerdict((await inspectImage(image)).config);
+}
+
+export async function probeConfigSecrets(image: string, needles: readonly SecretNeedle[]): Promise<Verdict> {
+  const [{ config }, history] = await Promise.all([inspectImage(image), imageHistory(image)]);
+  return configSecretsVerdict(config, history, needles);
+}
+
+export async function probeSizeWithinBudget(image: string, budgetMb: number, buildMs?: number): Promise<Verdict> {
+  const [{ size }, history] = await Promise.all([inspectImage(image), imageHistory(image)]);
+  return sizeVerdict(size, budgetMb, history, buildMs);
+}
+
+export function secretFilesVerdict(scan: LayerScan): Verdict {
+  const read = `read ${scan.layers.length} layers (${(scan.bytesRead / 1e6).toFixed(1)} MB) in ${(scan.durationMs / 1000).toFixed(1)} s`;
+  if (scan.secretFiles.length === 0) return passed(`no secret file in any layer; ${read}`);
+  const hidden = scan.secretFiles.filter((file) => file.removedBy).length;
+  return failed(
+    `${scan.secretFiles.length} secret file(s) in the image's layers` +
+      (hidden > 0 ? `, ${hidden} of them deleted or replaced later but still in their layer` : ''),
+    scan.secretFiles.map((file) => describeSecretFile(scan, file)).join('\n'),
+  );
+}
+
+export async function probeSecretFiles(image: string, needles: readonly SecretNeedle[]): Promise<Verdict> {
+  return secretFilesVerdict(await scanImageLayers(image, needles));
+}
+
+/**
+ * setuid/setgid files whose final version comes from a layer the base image
+ * does not share (by diff id): the ones this Dockerfile added.
+ */
+export function addedSetuidVerdict(scan: LayerScan, baseLayers: readonly string[], baseImage: string): Verdict {
+  const base = new Set(baseLayers);
+  const added = scan.specialFiles.filter((file) => !base.has(scan.layers[file.layer]?.diffId ?? ''));
+  const inherited = scan.specialFiles.length - added.length;
+  if (added.length === 0) {
+    return passed(`no setuid/setgid file added; ${inherited} come with the base image ${baseImage}`);
+  }
+  return failed(
+    `${added.length} setuid/setgid file(s) added beyond the base image ${baseImage}`,
+    added
+      .map((file) => {
+        const layer = scan.layers[file.layer];
+        return `${file.path}: ${file.bits}, mode ${(file.mode & 0o7777).toString(8)}, from layer ${file.layer + 1}${layer?.createdBy ? ` (${layer.createdBy})` : ''}`;
+      })
+      .join('\n'),
+  );
+}
+
+/** `baseImage`: the image the final stage starts from (see finalStageBaseImage in dockerfile-rules.ts). */
+export async function probeNoAddedSetuid(
+  image: string,
+  baseImage: string | undefined,
+  needles: readonly SecretNeedle[] = [],
+): Promise<Verdict> {
+  if (baseImage === undefined) return skipped('cannot tell which image the final stage starts from');
+  let baseLayers: string[] = [];
+  if (baseImage.toLowerCase() !== 'scratch') {
+    try {
+      baseLayers = (await inspectImage(baseImage)).layers;
+    } catch {
+      return skipped(`cannot tell which setuid files the base image brought: ${baseImage} is not present locally`);
+    }
+  }
+  return addedSetuidVerdict(await scanImageLayers(image, needles), baseLayers, baseImage);
+}
+
+/** Runs the profile's runtime probes in short-lived containers of the image (see image-runtime.ts). */
+export async function probeRuntimePresent(image: string, runtime: RuntimeSpec, runId: string): Promise<Verdict> {
+  return probeRuntime(image, runtime, runId);
+}
