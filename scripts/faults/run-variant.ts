@@ -89,7 +89,8 @@ export interface HarnessRun {
 /** `npm test -- --env=local --config=<file> --check=<ids>` as a child process, as a user would run it. */
 export async function runHarness(options: {
   configFile: string;
-  checks: string[];
+  checks?: string[];
+  suites?: string[];
   reportRoot: string;
   echo?: boolean;
 }): Promise<HarnessRun> {
@@ -97,9 +98,10 @@ export async function runHarness(options: {
     path.join(repositoryRoot, 'scripts', 'run.ts'),
     '--env=local',
     `--config=${options.configFile}`,
-    `--check=${options.checks.join(',')}`,
     `--report-dir=${options.reportRoot}`,
   ];
+  if (options.checks) args.push(`--check=${options.checks.join(',')}`);
+  if (options.suites) args.push(`--suite=${options.suites.join(',')}`);
   const child = spawn(process.execPath, args, { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => {
