@@ -39,7 +39,13 @@ export const targetSchema = z.strictObject({
   buildArgs: z.record(z.string(), z.string()).default({}),
   port: port.default(8000),
   paths: z
-    .strictObject({ health: apiPath, ready: nullablePath, query: apiPath, ws: nullablePath })
+    .strictObject({
+      health: apiPath,
+      ready: nullablePath,
+      query: apiPath,
+      ws: nullablePath,
+      conversations: nullablePath,
+    })
     .partial()
     .optional(),
   query: z

@@ -1,5 +1,5 @@
 import { failed, passed, type CheckSpec, type Verdict } from '../checks/check.ts';
-import { askQuestion } from '../target/client.ts';
+import { askQuestion, deleteConversation } from '../target/client.ts';
 import type { TargetSpec } from '../target/spec.ts';
 import { askOverWebSocket } from '../target/websocket.ts';
 import { excerpt } from './http.ts';
@@ -29,20 +29,30 @@ export async function probeQueryAnswers(
   const where = `POST ${target.paths.query}`;
   if (!result.ok) return failed(`${where} got no answer: ${result.error}`);
   const { reply } = result;
+  const cleanup = await deleteConversation(baseUrl, target, reply.conversationId, timeoutMs);
   if (reply.status !== 200) return failed(`${where} answered ${reply.status}`, excerpt(reply.text));
   const { answerField, sourcesField } = target.query;
   if (!reply.answer?.trim())
     return failed(`${where} answered 200 without a "${answerField}" text`, excerpt(reply.text));
   if (!reply.sources) return failed(`${where} answered 200 without a "${sourcesField}" list`, excerpt(reply.text));
-  return passed(`${where} answered 200 with ${reply.answer.length} characters and ${reply.sources.length} source(s)`);
+  return passed(
+    `${where} answered 200 with ${reply.answer.length} characters and ${reply.sources.length} source(s); ${cleanup}`,
+  );
 }
 
 export async function probeWebSocketAnswers(
   baseUrl: string,
-  target: Pick<TargetSpec, 'paths' | 'ws'>,
+  target: Pick<TargetSpec, 'paths' | 'ws' | 'query'>,
   timeoutMs: number,
 ): Promise<Verdict> {
   const exchange = await askOverWebSocket(baseUrl, target, question, timeoutMs);
+  const conversationId = exchange.response?.[target.query.conversationIdField];
+  const cleanup = await deleteConversation(
+    baseUrl,
+    target,
+    typeof conversationId === 'string' ? conversationId : undefined,
+    timeoutMs,
+  );
   const seen = `frames seen: ${exchange.frameTypes.join(', ') || 'none'}`;
   if (!exchange.response) return failed(`${target.paths.ws}: ${exchange.error ?? 'no response frame'}`, seen);
   const { answerField, sourcesField, responseType } = target.ws;
@@ -53,5 +63,7 @@ export async function probeWebSocketAnswers(
     return failed(`the "${responseType}" frame has no "${answerField}" text`, frame);
   }
   if (!Array.isArray(sources)) return failed(`the "${responseType}" frame has no "${sourcesField}" list`, frame);
-  return passed(`"${responseType}" frame with ${answer.length} characters and ${sources.length} source(s); ${seen}`);
+  return passed(
+    `"${responseType}" frame with ${answer.length} characters and ${sources.length} source(s); ${seen}; ${cleanup}`,
+  );
 }

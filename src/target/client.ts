@@ -13,6 +13,8 @@ export interface QueryAnswer {
   /** The answer and sources read with the profile's field names, when the body has them. */
   answer?: string;
   sources?: unknown[];
+  /** The conversation the answer was stored in, when the target says. */
+  conversationId?: string;
 }
 
 export type QueryResult = { ok: true; reply: QueryAnswer } | { ok: false; error: string };
@@ -51,6 +53,7 @@ export async function askQuestion(
     const fields = (parsed ?? {}) as Record<string, unknown>;
     const answer = fields[query.answerField];
     const sources = fields[query.sourcesField];
+    const conversationId = fields[query.conversationIdField];
     return {
       ok: true,
       reply: {
@@ -60,9 +63,36 @@ export async function askQuestion(
         body: parsed,
         ...(typeof answer === 'string' ? { answer } : {}),
         ...(Array.isArray(sources) ? { sources } : {}),
+        ...(typeof conversationId === 'string' ? { conversationId } : {}),
       },
     };
   } catch (error) {
     return { ok: false, error: describeFetchError(error) };
+  }
+}
+
+/**
+ * Deletes a conversation a check created, so a run against a deployed service
+ * leaves nothing behind. Says what happened rather than throwing.
+ */
+export async function deleteConversation(
+  baseUrl: string,
+  target: Pick<TargetSpec, 'paths'>,
+  conversationId: string | undefined,
+  timeoutMs: number,
+): Promise<string> {
+  if (!conversationId) return 'no conversation to delete';
+  if (!target.paths.conversations)
+    return `conversation ${conversationId} kept (the target declares no conversations route)`;
+  try {
+    const response = await fetch(`${baseUrl}${target.paths.conversations}/${encodeURIComponent(conversationId)}`, {
+      method: 'DELETE',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return response.ok
+      ? `conversation ${conversationId} deleted`
+      : `conversation ${conversationId} not deleted (${response.status})`;
+  } catch (error) {
+    return `conversation ${conversationId} not deleted (${describeFetchError(error)})`;
   }
 }

@@ -23,6 +23,8 @@ export interface QueryShape {
   selectedTextField: string;
   answerField: string;
   sourcesField: string;
+  /** Where the answer names the conversation it was stored in, if anywhere. */
+  conversationIdField: string;
 }
 
 /** The WebSocket protocol at `paths.ws`. */
@@ -54,6 +56,11 @@ export interface TargetProfile {
     ready: string | null;
     query: string;
     ws: string | null;
+    /**
+     * `DELETE <conversations>/<id>` removes a conversation: a check that asks a
+     * question of a deployed service deletes what it created. null: none.
+     */
+    conversations: string | null;
   };
   query: QueryShape;
   ws: WebSocketShape;
@@ -69,7 +76,13 @@ export interface TargetProfile {
 
 /** The seed's chatbot API, which the frontend speaks (DESIGN section 3). */
 const seedApi = {
-  query: { questionField: 'query', selectedTextField: 'selected_text', answerField: 'answer', sourcesField: 'sources' },
+  query: {
+    questionField: 'query',
+    selectedTextField: 'selected_text',
+    answerField: 'answer',
+    sourcesField: 'sources',
+    conversationIdField: 'conversation_id',
+  },
   ws: {
     messageType: 'message',
     contentField: 'content',
@@ -87,7 +100,13 @@ const seedSecrets = ['DATABASE_URL', 'QDRANT_API_KEY', 'COHERE_API_KEY', 'ADMIN_
 export const profiles = {
   /** The reference backend in backend/ (TypeScript, Node 24). */
   reference: {
-    paths: { health: '/health', ready: '/health/ready', query: '/api/v1/query', ws: '/ws' },
+    paths: {
+      health: '/health',
+      ready: '/health/ready',
+      query: '/api/v1/query',
+      ws: '/ws',
+      conversations: '/api/v1/conversations',
+    },
     ...seedApi,
     runtime: { kind: 'node', major: 24 },
     requiredEnv: seedVariables,
@@ -97,7 +116,7 @@ export const profiles = {
   },
   /** The seed's original shape: FastAPI on Python 3.11 with the system packages seed task 1.1 lists. */
   seed: {
-    paths: { health: '/health', ready: null, query: '/api/v1/query', ws: '/ws' },
+    paths: { health: '/health', ready: null, query: '/api/v1/query', ws: '/ws', conversations: null },
     ...seedApi,
     runtime: {
       kind: 'python',

@@ -111,7 +111,8 @@ export async function containerLogs(container: StartedTestContainer, lines = 60)
   });
 }
 
+/** undici hides the reason in `cause` (an AggregateError when both IPv4 and IPv6 were tried). */
 export function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return cause?.code ?? (error as Error).message;
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
 }
