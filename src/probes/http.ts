@@ -13,15 +13,18 @@ export async function getJson(url: string, timeoutMs: number): Promise<HttpResul
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const text = await response.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    return { ok: true, answer: { status: response.status, body, text } };
+    return { ok: true, answer: { status: response.status, body: parseJson(text), text } };
   } catch (error) {
     return { ok: false, error: describeFetchError(error) };
+  }
+}
+
+/** The body as JSON, or undefined when it is not: a probe judges a non-JSON answer, it does not crash on it. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

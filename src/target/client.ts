@@ -1,4 +1,5 @@
 import { describeFetchError } from '../environments/local/target.ts';
+import { parseJson } from '../probes/http.ts';
 import type { TargetSpec } from './spec.ts';
 
 /**
@@ -44,12 +45,7 @@ export async function askQuestion(
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = parseJson(text);
     const fields = (parsed ?? {}) as Record<string, unknown>;
     const answer = fields[query.answerField];
     const sources = fields[query.sourcesField];
