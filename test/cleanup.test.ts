@@ -59,6 +59,12 @@ describe('cleanup', () => {
     expect(summary.checks).toContainEqual(
       expect.objectContaining({ id: '1.2/healthy-within-bound', status: 'failed', hint: expect.any(String) }),
     );
+    // The containers' logs come with a failed run, linked from summary.md, secrets masked.
+    const latest = path.join(run.reportRoot, 'latest');
+    const backendLog = await readFile(path.join(latest, 'logs', 'backend.log'), 'utf8');
+    expect(backendLog).toContain('Server listening at');
+    expect(backendLog).not.toMatch(/canary-/);
+    expect(await readFile(path.join(latest, 'summary.md'), 'utf8')).toContain('- [logs/backend.log](logs/backend.log)');
     await expectNothingLeft(run.runId);
   });
 
