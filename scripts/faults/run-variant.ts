@@ -1,15 +1,16 @@
 /**
  * Runs the real harness against one broken variant: builds the good target,
- * layers the variant's defect on it (or swaps in its Dockerfile), and runs
+ * layers the variant's defect on it (or edits its Dockerfile), and runs
  * `npm test -- --check=<the checks that must catch it>`. Shared by
  * `npm run fault` and the fault self-test, so both judge the same way.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FaultVariant } from '../../fixtures/faults/catalog.ts';
-import { loadConfig } from '../../src/config/load.ts';
+import { applyDockerfileEdits } from '../../fixtures/faults/dockerfile-edits.ts';
+import { loadConfig, type ResolvedConfig } from '../../src/config/load.ts';
 import { resolveImages, targetBuildArgs } from '../../src/environments/local/images.ts';
 import { buildImage } from '../../src/environments/local/image-build.ts';
 import type { CheckRecord, RunSummary } from '../../src/report/summary.ts';
@@ -50,19 +51,61 @@ export function buildGoodImage(target: FaultVariant['target']): Promise<string> 
   return image;
 }
 
+/**
+ * A context "repository" variant's Dockerfile: the good target's Dockerfile
+ * with the variant's dockerfileEdits, written where the build can read it. The
+ * Docker API builds from a tar of the context, so the Dockerfile must lie
+ * inside the good context: in the run's work directory when that does
+ * (`npm run fault` works in tmp/faults/, git-ignored), else in a fresh folder
+ * under .shipshape-fault/ in the context (git-ignored too), removed by `cleanup`.
+ */
+async function writeVariantDockerfile(
+  variant: FaultVariant,
+  good: ResolvedConfig,
+  workDir: string,
+): Promise<{ dockerfile: string; cleanup: () => Promise<void> }> {
+  const goodDockerfile = path.resolve(good.target.context, good.target.dockerfile);
+  const shown = path.relative(repositoryRoot, goodDockerfile);
+  const text = applyDockerfileEdits(await readFile(goodDockerfile, 'utf8'), variant.dockerfileEdits ?? [], {
+    variant: variant.name,
+    dockerfile: shown === 'Dockerfile' ? 'the root Dockerfile' : shown,
+  });
+  const fromContext = path.relative(good.target.context, workDir);
+  const insideContext = !fromContext.startsWith('..') && !path.isAbsolute(fromContext);
+  const scratchRoot = path.join(good.target.context, '.shipshape-fault');
+  if (!insideContext) await mkdir(scratchRoot, { recursive: true });
+  const dir = insideContext ? workDir : await mkdtemp(path.join(scratchRoot, `${variant.name}-`));
+  const file = path.join(dir, 'Dockerfile');
+  await writeFile(file, text);
+  return {
+    dockerfile: path.relative(good.target.context, file),
+    cleanup: async () => {
+      if (insideContext) return;
+      await rm(dir, { recursive: true, force: true });
+      // Another run may still have its folder there.
+      await rmdir(scratchRoot).catch(() => undefined);
+    },
+  };
+}
+
 /** A config that imports the good target's config and points the target at the variant. */
-async function writeVariantConfig(variant: FaultVariant, goodImage: string, workDir: string): Promise<string> {
+async function writeVariantConfig(
+  variant: FaultVariant,
+  goodImage: string,
+  workDir: string,
+): Promise<{ file: string; cleanup: () => Promise<void> }> {
   const goodConfig = goodTargetConfigs[variant.target];
   const good = await loadConfig({ envName: 'local', configFile: goodConfig });
   const variantDir = path.resolve(repositoryRoot, variant.dir);
-  const target =
-    variant.context === 'repository'
-      ? {
-          context: good.target.context,
-          dockerfile: path.relative(good.target.context, path.join(variantDir, 'Dockerfile')),
-          buildArgs: good.target.buildArgs,
-        }
-      : { context: variantDir, dockerfile: 'Dockerfile', buildArgs: { TARGET_IMAGE: goodImage } };
+  let cleanup = () => Promise.resolve();
+  let target: { context: string; dockerfile: string; buildArgs: Record<string, string> };
+  if (variant.context === 'repository') {
+    const derived = await writeVariantDockerfile(variant, good, workDir);
+    cleanup = derived.cleanup;
+    target = { context: good.target.context, dockerfile: derived.dockerfile, buildArgs: good.target.buildArgs };
+  } else {
+    target = { context: variantDir, dockerfile: 'Dockerfile', buildArgs: { TARGET_IMAGE: goodImage } };
+  }
   const file = path.join(workDir, 'shipshape.config.ts');
   await writeFile(
     file,
@@ -76,7 +119,7 @@ async function writeVariantConfig(variant: FaultVariant, goodImage: string, work
       '',
     ].join('\n'),
   );
-  return file;
+  return { file, cleanup };
 }
 
 export interface HarnessRun {
@@ -128,14 +171,18 @@ export async function runVariant(
   const goodImage = await buildGoodImage(variant.target);
   const workDir = path.join(options.workRoot, variant.name);
   await mkdir(workDir, { recursive: true });
-  const configFile = await writeVariantConfig(variant, goodImage, workDir);
-  const run = await runHarness({
-    configFile,
-    checks: [variant.caughtBy],
-    reportRoot: path.join(workDir, 'reports'),
-    echo: options.echo,
-  });
-  return { ...run, check: run.summary?.checks.find((record) => record.id === variant.caughtBy) };
+  const config = await writeVariantConfig(variant, goodImage, workDir);
+  try {
+    const run = await runHarness({
+      configFile: config.file,
+      checks: [variant.caughtBy],
+      reportRoot: path.join(workDir, 'reports'),
+      echo: options.echo,
+    });
+    return { ...run, check: run.summary?.checks.find((record) => record.id === variant.caughtBy) };
+  } finally {
+    await config.cleanup();
+  }
 }
 
 /** The good target itself, with the given checks: the other half of every variant's proof. */
