@@ -6,7 +6,7 @@ export default defineConfig({
     name: 'reference',
     dockerfile: 'Dockerfile',
     context: '.',
-    // API shape, runtime, required variables and database: src/target/profiles.ts. Override any of them here.
+    // API shape, runtime, required variables and database: src/config/profiles.ts. Override any of them here.
     profile: 'reference',
     port: 8000,
     environment: {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config/load.ts';
 import { buildImage, BuildFailedError } from '../src/environments/local/image-build.ts';
 import { resolveImages } from '../src/environments/local/images.ts';
-import { progress, seconds } from '../src/report/progress.ts';
+import { progress, seconds } from '../src/support/progress.ts';
 
 const standinsDir = path.resolve('fixtures/standins');
 const names = existsSync(standinsDir)

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../src/cli/exit-codes.ts';
-import { listRunResources } from '../src/environments/local/resources.ts';
+import { listRunResources } from '../src/support/run-resources.ts';
 
 interface HarnessRun {
   exitCode: number | null;

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { progress } from '../../src/report/progress.ts';
+import { progress } from '../../src/support/progress.ts';
 import { BenchSetupError } from './environment.ts';
 
 interface GoldenQuestion {

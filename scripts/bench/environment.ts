@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../../src/config/load.ts';
 import { imageRoles } from '../../src/environments/local/images.ts';
 import { LocalEnvironment } from '../../src/environments/local/local-environment.ts';
 import { containerLogs } from '../../src/environments/local/target.ts';
-import { progress, seconds } from '../../src/report/progress.ts';
+import { progress, seconds } from '../../src/support/progress.ts';
 
 /** The environment could not be brought up: the benchmark did not run (exit 2), not a slow backend. */
 export class BenchSetupError extends Error {

@@ -1,4 +1,4 @@
-import { progress } from '../../src/report/progress.ts';
+import { progress } from '../../src/support/progress.ts';
 import type { BenchEnvironment } from './environment.ts';
 import { measure, rotatingJsonPost, warmUp, type LoadSettings, type RouteResult } from './load.ts';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { overrides } from './overrides.ts';
-import { resolveTarget, type TargetSpec } from '../target/spec.ts';
+import { resolveTarget, type TargetSpec } from './target-spec.ts';
 import { configSchema, type EnvironmentConfig, type ShipshapeConfig } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -98,12 +98,17 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, sources: Map<strin
   }
   const key = keyPath.join('.') || '(root)';
   const source = sources.get(key);
+  // As the file is written: thresholds.performance.query[1], not query.1.
+  const shown =
+    issue.path
+      .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index ? '.' : ''}${String(part)}`))
+      .join('') || '(root)';
   const found = getPath(raw, keyPath);
   const foundText = found === undefined ? 'nothing' : JSON.stringify(found);
   const expected = issue.message.startsWith('Invalid input')
     ? issue.message.replace(/^Invalid input: expected /, '')
     : issue.message;
-  return `${key}${source ? ` (from ${source})` : ''}: expected ${expected}, found ${foundText}`;
+  return `${shown}${source ? ` (from ${source})` : ''}: expected ${expected}, found ${foundText}`;
 }
 
 function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {

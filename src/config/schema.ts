@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { profileNames } from '../target/profiles.ts';
+import { profileNames } from './profiles.ts';
 import { parseThreshold, ThresholdError, type Threshold } from './thresholds.ts';
 
 // Each `error` text completes the sentence "expected ...": the loader prints it
@@ -25,7 +25,7 @@ const names = z.array(nonEmpty, { error: 'a list of names' });
 
 /**
  * The system under test. `profile` supplies everything shipshape must know
- * about its API and image (src/target/profiles.ts); every other key here
+ * about its API and image (src/config/profiles.ts); every other key here
  * overrides the profile's value, so a different backend needs no code change.
  */
 export const targetSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { TargetConfig } from '../config/schema.ts';
+import type { TargetConfig } from './schema.ts';
 import { profiles, type ProfileName, type TargetProfile } from './profiles.ts';
 
 /** Everything the suites know about the target: its profile with the config's overrides applied. Plain data. */

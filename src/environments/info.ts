@@ -1,5 +1,5 @@
 import type { Thresholds } from '../config/schema.ts';
-import type { TargetSpec } from '../target/spec.ts';
+import type { TargetSpec } from '../config/target-spec.ts';
 
 /**
  * What the global setup hands to the suites (through Vitest's provide/inject):

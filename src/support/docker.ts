@@ -7,7 +7,7 @@
  */
 import type Dockerode from 'dockerode';
 import { getContainerRuntimeClient } from 'testcontainers';
-import { runLabels } from '../environments/local/resources.ts';
+import { runLabels } from './run-resources.ts';
 import { demuxDockerLog, type OutputLine } from './log-lines.ts';
 
 export interface OneOffSpec {

@@ -1,5 +1,3 @@
-import { describeFetchError } from '../environments/local/target.ts';
-
 export interface HttpAnswer {
   status: number;
   body: unknown;
@@ -30,4 +28,10 @@ export function parseJson(text: string): unknown {
 
 export function excerpt(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+/** undici hides the reason in `cause` (an AggregateError when both IPv4 and IPv6 were tried). */
+export function describeFetchError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
 }

@@ -6,51 +6,87 @@
  */
 
 /** A value the run knows to be secret (a canary locally), and whose it is. */
-export interface SecretNeedle {
-  /** What the value belongs to, for evidence: `COHERE_API_KEY`, `the password in DATABASE_URL`. */
-  owner: string;
+export interface Secret {
+  /** What the report may print: the variable's name (never the value), e.g. `DATABASE_URL (its password)`. */
+  name: string;
   value: string;
 }
 
-// Shorter values (a password like "test") would match by accident all over an image.
-const minNeedleLength = 8;
+/** Shorter values are not treated as secrets: masking them would garble evidence without protecting anything. */
+export const minSecretLength = 4;
+/** Searching images byte by byte, a short value (a password like "test") would match by accident everywhere. */
+export const minImageNeedleLength = 8;
 
 /**
- * The secret values of a run: each secret variable's value, and the password
- * inside a URL-valued one (DATABASE_URL), which leaks on its own as well.
+ * The secret values of an environment: each `secretNames` variable that is
+ * set, and the password inside a URL-valued one (DATABASE_URL's), which can
+ * leak on its own, as written and decoded.
  */
-export function secretNeedles(environment: Record<string, string>, secretNames: readonly string[]): SecretNeedle[] {
-  const needles: SecretNeedle[] = [];
+export function secretsOf(
+  environment: Record<string, string>,
+  secretNames: readonly string[],
+  minLength = minSecretLength,
+): Secret[] {
+  const secrets: Secret[] = [];
   for (const name of secretNames) {
     const value = environment[name];
     if (!value) continue;
-    if (value.length >= minNeedleLength) needles.push({ owner: name, value });
+    secrets.push({ name, value });
     const password = urlPassword(value);
-    if (password && password.length >= minNeedleLength && password !== value) {
-      needles.push({ owner: `the password in ${name}`, value: password });
+    if (password) {
+      secrets.push({ name: `${name} (its password)`, value: password });
+      const decoded = safeDecode(password);
+      if (decoded !== password) secrets.push({ name: `${name} (its password)`, value: decoded });
     }
   }
-  return needles;
+  return secrets.filter((secret) => secret.value.length >= minLength);
+}
+
+/** The run's secrets as needles to search an image for (the longer ones only). */
+export function secretNeedles(environment: Record<string, string>, secretNames: readonly string[]): Secret[] {
+  return secretsOf(environment, secretNames, minImageNeedleLength);
 }
 
 function urlPassword(value: string): string | undefined {
   try {
-    const url = new URL(value);
-    return url.password ? decodeURIComponent(url.password) : undefined;
+    return new URL(value).password || undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The needles found in a text, by owner. */
-export function needlesIn(text: string, needles: readonly SecretNeedle[]): string[] {
-  return needles.filter((needle) => text.includes(needle.value)).map((needle) => needle.owner);
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Replaces every secret value with `[NAME masked]`, longest first (a URL before the password inside it). */
+export function maskSecretValues(text: string, secrets: readonly Secret[]): string {
+  return [...secrets]
+    .sort((a, b) => b.value.length - a.value.length)
+    .reduce((masked, secret) => masked.replaceAll(secret.value, `[${secret.name} masked]`), text);
+}
+
+/** Names of the variables whose secret values appear in `text` (deduplicated, in `secrets` order). */
+export function leakedSecrets(text: string, secrets: readonly Secret[]): string[] {
+  return [...new Set(secrets.filter((secret) => text.includes(secret.value)).map((secret) => secret.name))];
+}
+
+/** One line of evidence: masked and cut to `max` characters. */
+export function evidenceLine(text: string, secrets: readonly Secret[], max = 300): string {
+  const masked = maskSecretValues(text, secrets);
+  return masked.length > max ? `${masked.slice(0, max)}...` : masked;
 }
 
 /** Text safe to print: canary values and credential-shaped values replaced by what they are. */
-export function redact(text: string, needles: readonly SecretNeedle[] = []): string {
+export function redact(text: string, needles: readonly Secret[] = []): string {
   let safe = text;
-  for (const needle of needles) safe = safe.split(needle.value).join(`[canary for ${needle.owner}]`);
+  for (const needle of [...needles].sort((a, b) => b.value.length - a.value.length)) {
+    safe = safe.split(needle.value).join(`[canary for ${needle.name}]`);
+  }
   for (const shape of valueShapes) safe = safe.replace(globalCopy(shape.pattern), `[${shape.what}]`);
   safe = safe.replace(assignment, (whole, name: string) => (isSecretName(name) ? `${name}=[redacted]` : whole));
   return safe.replace(credentialsInUrl, '$1[credentials]@');

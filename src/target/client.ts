@@ -1,6 +1,7 @@
-import { describeFetchError } from '../environments/local/target.ts';
-import { parseJson } from '../probes/http.ts';
-import type { TargetSpec } from './spec.ts';
+import { describeFetchError } from '../support/http.ts';
+import { askOverWebSocket, type WebSocketExchange } from './websocket.ts';
+import { parseJson } from '../support/http.ts';
+import type { TargetSpec } from '../config/target-spec.ts';
 
 /**
  * Talks to the target in its own API shape (the profile's field names), so
@@ -90,5 +91,31 @@ export async function deleteConversation(
       : `conversation ${conversationId} not deleted (${response.status})`;
   } catch (error) {
     return `conversation ${conversationId} not deleted (${describeFetchError(error)})`;
+  }
+}
+
+/** The target's API at one address, in its profile's shape: what a check asks through. */
+export class TargetClient {
+  readonly baseUrl: string;
+  readonly target: Pick<TargetSpec, 'paths' | 'query' | 'ws'>;
+  /** The bound of one request unless a call says otherwise. */
+  readonly timeoutMs: number;
+
+  constructor(baseUrl: string, target: Pick<TargetSpec, 'paths' | 'query' | 'ws'>, timeoutMs: number) {
+    this.baseUrl = baseUrl;
+    this.target = target;
+    this.timeoutMs = timeoutMs;
+  }
+
+  ask(question: string, options: Partial<AskOptions> = {}): Promise<QueryResult> {
+    return askQuestion(this.baseUrl, this.target, question, { timeoutMs: this.timeoutMs, ...options });
+  }
+
+  askOverWebSocket(question: string, timeoutMs = this.timeoutMs): Promise<WebSocketExchange> {
+    return askOverWebSocket(this.baseUrl, this.target, question, timeoutMs);
+  }
+
+  deleteConversation(conversationId: string | undefined): Promise<string> {
+    return deleteConversation(this.baseUrl, this.target, conversationId, this.timeoutMs);
   }
 }

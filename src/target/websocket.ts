@@ -1,4 +1,4 @@
-import type { TargetSpec } from './spec.ts';
+import type { TargetSpec } from '../config/target-spec.ts';
 
 /**
  * One question over the target's WebSocket, in its profile's frame shapes.

@@ -18,7 +18,7 @@ import { createPool } from '../../backend/src/db/pool.ts';
 import { postgresCheck } from '../../backend/src/db/readiness.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { resolveImages } from '../../src/environments/local/images.ts';
-import { removeRunResources, runLabels } from '../../src/environments/local/resources.ts';
+import { removeRunResources, runLabels } from '../../src/support/run-resources.ts';
 import { newRunId } from '../../src/environments/run-context.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { buildImage } from '../../src/environments/local/image-build.ts';
 import { resolveImages, targetBuildArgs } from '../../src/environments/local/images.ts';
-import { removeRunResources } from '../../src/environments/local/resources.ts';
+import { removeRunResources } from '../../src/support/run-resources.ts';
 import { startTargetContainer, waitForHealthy } from '../../src/environments/local/target.ts';
 import { newRunId } from '../../src/environments/run-context.ts';
 import { unreachableDependencies } from '../support/unreachable-dependencies.ts';

@@ -7,13 +7,13 @@
 import pg from 'pg';
 import { Network, type StartedNetwork } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load.ts';
-import { DependencyFaults } from '../src/environments/local/faults.ts';
-import { resolveImages } from '../src/environments/local/images.ts';
-import { postgresAlias, startPostgres, type StartedPostgres } from '../src/environments/local/postgres.ts';
-import { removeRunResources, runNetworkNames } from '../src/environments/local/resources.ts';
-import { cohereAlias, coherePort, startCohere, type StartedCohere } from '../src/environments/local/standins.ts';
-import { newRunId } from '../src/environments/run-context.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { DependencyFaults } from '../../src/environments/local/faults.ts';
+import { resolveImages } from '../../src/environments/local/images.ts';
+import { postgresAlias, startPostgres, type StartedPostgres } from '../../src/environments/local/postgres.ts';
+import { removeRunResources, runNetworkNames } from '../../src/support/run-resources.ts';
+import { cohereAlias, coherePort, startCohere, type StartedCohere } from '../../src/environments/local/standins.ts';
+import { newRunId } from '../../src/environments/run-context.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 const runId = newRunId();

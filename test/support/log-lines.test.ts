@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   demuxDockerLog,
-  evidenceLine,
   findStackTrace,
   judgeLogLines,
-  leakedSecrets,
   linesForRequest,
-  maskSecretValues,
   parseLogLine,
-  secretsOf,
   splitOutput,
-} from '../src/probes/log-lines.ts';
+} from '../../src/support/log-lines.ts';
+import { evidenceLine, leakedSecrets, maskSecretValues, secretsOf } from '../../src/support/secrets.ts';
 
 const pinoLine =
   '{"level":30,"time":1795557106116,"pid":1,"hostname":"f29c705ee45a","reqId":"shipshape-ab12cd34-1",' +

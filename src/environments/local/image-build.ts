@@ -1,16 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import type { Ignore } from '@balena/dockerignore';
 import tar from 'tar-fs';
 import { getContainerRuntimeClient } from 'testcontainers';
-import { progress } from '../../report/progress.ts';
-
-// CommonJS (module.exports = factory) while its typings declare a default export: require it as it is.
-const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: {
-  ignorecase?: boolean;
-}) => Ignore;
+import { progress } from '../../support/progress.ts';
+import { dockerignoreRules } from '../../support/dockerignore.ts';
 
 export interface ImageBuild {
   context: string;
@@ -86,7 +80,7 @@ async function packContext(context: string, dockerfile: string): Promise<NodeJS.
   const ignoreFile = path.join(context, '.dockerignore');
   // tar-fs returns a streamx Readable, which dockerode pipes like a Node stream.
   if (!existsSync(ignoreFile)) return tar.pack(context) as unknown as NodeJS.ReadableStream;
-  const rules = dockerignore({ ignorecase: false }).add(await readFile(ignoreFile, 'utf8'));
+  const rules = dockerignoreRules(await readFile(ignoreFile, 'utf8'));
   // The builder needs the Dockerfile and .dockerignore even when the rules exclude them.
   const always = new Set([path.normalize(dockerfile), '.dockerignore']);
   // tar-fs does not descend into an ignored directory, so the Dockerfile's ancestors must stay in.

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Network, type StartedNetwork } from 'testcontainers';
 import type { ResolvedConfig } from '../../config/load.ts';
-import { progress, seconds, withHeartbeat } from '../../report/progress.ts';
+import { progress, seconds, withHeartbeat } from '../../support/progress.ts';
 import type { EnvironmentInfo, LocalTargetInfo } from '../info.ts';
 import { imageRoles, resolveImages, targetBuildArgs } from './images.ts';
 import { postgresAlias, startPostgres, type StartedPostgres } from './postgres.ts';
@@ -15,8 +15,8 @@ import {
   type StartedCohere,
   type StartedQdrant,
 } from './standins.ts';
-import { maskSecretValues, secretsOf } from '../../probes/log-lines.ts';
-import { runNetworkNames } from './resources.ts';
+import { maskSecretValues, secretsOf } from '../../support/secrets.ts';
+import { runNetworkNames } from '../../support/run-resources.ts';
 import { BuildFailedError, buildImage } from './image-build.ts';
 import { containerLogs, startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
 

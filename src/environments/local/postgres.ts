@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import { generate } from 'selfsigned';
 import type { StartedNetwork } from 'testcontainers';
-import { runLabels } from './resources.ts';
+import { runLabels } from '../../support/run-resources.ts';
 
 export const postgresAlias = 'postgres';
 

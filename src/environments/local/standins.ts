@@ -1,6 +1,6 @@
 import { QdrantContainer, type StartedQdrantContainer } from '@testcontainers/qdrant';
 import { GenericContainer, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
-import { runLabels } from './resources.ts';
+import { runLabels } from '../../support/run-resources.ts';
 
 export const qdrantAlias = 'qdrant';
 export const cohereAlias = 'cohere';

@@ -4,7 +4,8 @@ import {
   type StartedTestContainer,
   type WaitStrategy,
 } from 'testcontainers';
-import { runLabels } from './resources.ts';
+import { describeFetchError } from '../../support/http.ts';
+import { runLabels } from '../../support/run-resources.ts';
 
 /**
  * Resolves once the container runs: the harness measures time-to-healthy
@@ -109,10 +110,4 @@ export async function containerLogs(container: StartedTestContainer, lines = 60)
     stream.on('error', () => resolve(text.trimEnd()));
     setTimeout(() => resolve(text.trimEnd()), 2_000);
   });
-}
-
-/** undici hides the reason in `cause` (an AggregateError when both IPv4 and IPv6 were tried). */
-export function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
-  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
 }

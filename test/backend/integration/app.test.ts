@@ -17,7 +17,7 @@ import { postgresCheck } from '../../../backend/src/db/readiness.ts';
 import { createRagPipeline } from '../../../backend/src/rag/pipeline.ts';
 import { ragSettings } from '../../../backend/src/rag/settings.ts';
 import { guardStore } from '../../../backend/src/store-guard.ts';
-import { removeRunResources } from '../../../src/environments/local/resources.ts';
+import { removeRunResources } from '../../../src/support/run-resources.ts';
 import { newRunId } from '../../../src/environments/run-context.ts';
 import {
   cohereKey,

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocketClass from '../../../backend/node_modules/@types/ws/index.js';
-import { removeRunResources } from '../../../src/environments/local/resources.ts';
+import { removeRunResources } from '../../../src/support/run-resources.ts';
 import { newRunId } from '../../../src/environments/run-context.ts';
 import {
   cohereKey,

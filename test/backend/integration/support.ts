@@ -15,7 +15,7 @@ import { getContainerRuntimeClient } from 'testcontainers';
 import type { IngestDocument } from '../../../backend/src/contracts.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { resolveImages } from '../../../src/environments/local/images.ts';
-import { runLabels } from '../../../src/environments/local/resources.ts';
+import { runLabels } from '../../../src/support/run-resources.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 

@@ -9,7 +9,7 @@ import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainer
 import { loadConfig } from '../../../src/config/load.ts';
 import { buildImage } from '../../../src/environments/local/image-build.ts';
 import { resolveImages } from '../../../src/environments/local/images.ts';
-import { removeRunResources, runLabels } from '../../../src/environments/local/resources.ts';
+import { removeRunResources, runLabels } from '../../../src/support/run-resources.ts';
 import { newRunId } from '../../../src/environments/run-context.ts';
 import { apiKey, clientsFor, contractProblems, type RunningStandin } from './support.ts';
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config/load.ts';
 import { buildImage } from '../../../src/environments/local/image-build.ts';
 import { resolveImages } from '../../../src/environments/local/images.ts';
-import { removeRunResources, runLabels } from '../../../src/environments/local/resources.ts';
+import { removeRunResources, runLabels } from '../../../src/support/run-resources.ts';
 import { newRunId } from '../../../src/environments/run-context.ts';
 import { clientError } from './support.ts';
 
