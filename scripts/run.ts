@@ -10,14 +10,14 @@ import { getContainerRuntimeClient } from 'testcontainers';
 import { createVitest, type Vitest } from 'vitest/node';
 import { parseRunArgs, usage, UsageError } from '../src/cli/args.ts';
 import { decideExitCode, describeExitCode, ExitCode } from '../src/cli/exit-codes.ts';
-import { selectSuites } from '../src/cli/suites.ts';
+import { listChecks, selectChecks } from '../src/cli/selection.ts';
 import { ConfigError, loadConfig } from '../src/config/load.ts';
 import type { EnvironmentInfo } from '../src/environments/info.ts';
 import { HarnessError } from '../src/environments/local/images.ts';
-import { removeRunResources } from '../src/environments/local/resources.ts';
+import { removeRunResources } from '../src/support/run-resources.ts';
 import { newRunId } from '../src/environments/run-context.ts';
 import { CheckCollector } from '../src/report/collector.ts';
-import { progress } from '../src/report/progress.ts';
+import { progress } from '../src/support/progress.ts';
 import { countChecks, type RunSummary } from '../src/report/summary.ts';
 import { writeReports } from '../src/report/write.ts';
 
@@ -34,15 +34,19 @@ async function main(): Promise<number> {
 
   let args;
   let config;
-  let suites;
+  let selection;
   try {
     args = parseRunArgs(process.argv.slice(2));
     if (args.help) {
       console.log(usage);
       return ExitCode.passed;
     }
+    if (args.list) {
+      console.log(listChecks());
+      return ExitCode.passed;
+    }
+    selection = selectChecks(path.resolve('suites'), args.suites, args.checks);
     config = await loadConfig({ envName: args.env, configFile: args.configFile ?? process.env.SHIPSHAPE_CONFIG });
-    suites = selectSuites(path.resolve('suites'), args.suites);
     if (config.environment.kind === 'local') await requireDocker();
   } catch (error) {
     if (error instanceof UsageError) {
@@ -73,7 +77,9 @@ async function main(): Promise<number> {
   // The run removes its own containers (see removeRunResources); Ryuk's image cannot be pulled offline.
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
-  progress(`run ${runId}: env ${config.envName}, suites ${suites.map((suite) => suite.task).join(', ')}`);
+  progress(
+    `run ${runId}: env ${config.envName}, suites ${selection.tasks.map((task) => task.id).join(', ')}, ${selection.checks.length} check(s)`,
+  );
   const collector = new CheckCollector(args.checks);
   let vitest: Vitest | undefined;
   let interrupted = false;
@@ -106,7 +112,7 @@ async function main(): Promise<number> {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       for (const listener of process.listeners(signal)) if (listener !== onInterrupt) process.off(signal, listener);
     }
-    await vitest.start(suites.map((suite) => suite.file));
+    await vitest.start(selection.files);
     await vitest.close();
   } catch (error) {
     harnessErrors.push((error as Error).message);
@@ -116,9 +122,10 @@ async function main(): Promise<number> {
 
   const environment = await readEnvironment(reportDir);
   const checks = collector.checks;
-  const unmatched = (args.checks ?? []).filter((id) => !checks.some((check) => check.id === id));
+  // The registry said these checks exist; a run that did not report one lost it somewhere.
+  const unmatched = selection.checks.filter((check) => !checks.some((record) => record.id === check.id));
   if (unmatched.length > 0 && !interrupted) {
-    harnessErrors.push(`no check named ${unmatched.join(', ')}; see the check ids in summary.md of a full run`);
+    harnessErrors.push(`no verdict for ${unmatched.map((check) => check.id).join(', ')}`);
   }
   const outcome = { checks, harnessErrors: [...harnessErrors, ...collector.harnessErrors], interrupted };
   const exitCode = decideExitCode(outcome);

@@ -1,18 +1,8 @@
 /**
- * A check is small and named, says what to change (container-structure-test,
- * hadolint). Probes return a Verdict; suites turn verdicts into test outcomes;
- * self-tests assert verdicts directly on broken targets.
+ * Verdicts: what a check concludes. A check is small and named and says what
+ * to change (container-structure-test, hadolint); its declaration lives in
+ * definition.ts, the runner that turns it into a verdict in run.ts.
  */
-export interface CheckSpec {
-  /** Stable id `<seed task>/<name>`, e.g. `1.2/honours-port`. Never renamed: CI and reports key on it. */
-  id: string;
-  title: string;
-  /** One line: what to change when the check fails. */
-  hint: string;
-  /** Performance thresholds: when only these fail, the run exits 99. */
-  kind?: 'threshold';
-}
-
 export type Verdict =
   | { status: 'passed'; message: string }
   | { status: 'failed'; message: string; evidence?: string }
@@ -37,17 +27,32 @@ export function taskOf(checkId: string): string {
   return task;
 }
 
+/** What the report needs of a check besides its verdict. */
+export interface CheckLabel {
+  /** Stable id `<seed task>/<name>`, e.g. `1.2/health-200`. Never renamed: CI and reports key on it. */
+  id: string;
+  title: string;
+  /** One line: what to change when the check fails. */
+  hint: string;
+  /** Performance thresholds: when only these fail, the run exits 99. */
+  kind?: 'threshold';
+}
+
 export class CheckFailedError extends Error {
   override name = 'CheckFailedError';
-  readonly spec: CheckSpec;
+  readonly label: CheckLabel;
   readonly verdict: Verdict & { status: 'failed' };
-  constructor(spec: CheckSpec, verdict: Verdict & { status: 'failed' }) {
+  constructor(label: CheckLabel, verdict: Verdict & { status: 'failed' }) {
     super(
-      [`${spec.id}: ${verdict.message}`, `hint: ${spec.hint}`, verdict.evidence ? `evidence:\n${verdict.evidence}` : '']
+      [
+        `${label.id}: ${verdict.message}`,
+        `hint: ${label.hint}`,
+        verdict.evidence ? `evidence:\n${verdict.evidence}` : '',
+      ]
         .filter(Boolean)
         .join('\n'),
     );
-    this.spec = spec;
+    this.label = label;
     this.verdict = verdict;
   }
 }

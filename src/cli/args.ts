@@ -11,6 +11,8 @@ export interface RunArgs {
   checks: string[] | undefined;
   configFile: string | undefined;
   reportDir: string | undefined;
+  /** `--list`: print every check id and exit. */
+  list: boolean;
   help: boolean;
 }
 
@@ -21,6 +23,7 @@ export const usage = `Usage: npm test -- [--env=<name>] [--suite=<ids>] [--check
   --check=<ids>       only these checks, e.g. --check=3.2/tls-connections (runs their suites' setup too)
   --config=<file>     config file (default: shipshape.config.ts; or set SHIPSHAPE_CONFIG)
   --report-dir=<dir>  where run reports go (default: reportDir in the config, "reports")
+  --list              print every check id with its title and what it needs, then exit
   -h, --help          this text
 
 Exit codes: 0 all checks passed, 1 a check failed, 2 the harness could not run,
@@ -39,6 +42,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
         check: { type: 'string' },
         config: { type: 'string' },
         'report-dir': { type: 'string' },
+        list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -86,6 +90,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     checks,
     configFile: values.config,
     reportDir: values['report-dir'],
+    list: values.list ?? false,
     help: values.help ?? false,
   };
 }

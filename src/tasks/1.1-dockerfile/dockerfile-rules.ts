@@ -8,9 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Ignore } from '@balena/dockerignore';
 import {
   Arg,
   DockerfileParser,
@@ -21,64 +19,24 @@ import {
   Run,
   type Instruction,
 } from 'dockerfile-ast';
-import { failed, passed, type CheckSpec, type Verdict } from '../checks/check.ts';
-import { credentialShapeIn, redact, secretAssignment } from './image-secrets.ts';
+import { failed, passed, type Verdict } from '../../checks/check.ts';
+import { credentialShapeIn, redact, secretAssignment } from '../../support/secrets.ts';
+import { dockerignoreRules } from '../../support/dockerignore.ts';
 
-// CommonJS (module.exports = factory) while its typings declare a default export: require it as it is.
-const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: {
-  ignorecase?: boolean;
-}) => Ignore;
+/** The rules read from the repository alone; checks.ts gives each its id, title and hint. */
+export const dockerfileRules = [
+  'baseImagePinned',
+  'aptGetClean',
+  'copyNotAdd',
+  'execFormCommand',
+  'pipefail',
+  'noSecretsInDockerfile',
+  'dockerfileUserNotRoot',
+  'dockerfileHealthcheck',
+  'dockerignoreExcludesSecrets',
+] as const;
 
-/** Seed task 1.1, static rules: they need only the repository, so they run in every environment. */
-export const dockerfileChecks = {
-  baseImagePinned: {
-    id: '1.1/base-image-pinned',
-    title: 'Every base image is tagged, and not with latest',
-    hint: 'Name a tag (node:24-bookworm-slim) or a digest (@sha256:…) in every FROM and ARG default; never latest or no tag.',
-  },
-  aptGetClean: {
-    id: '1.1/apt-get-clean',
-    title: 'apt-get installs without recommends and removes its lists in the same RUN',
-    hint: 'Write `apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*` in one RUN; use apt-get, not apt.',
-  },
-  copyNotAdd: {
-    id: '1.1/copy-not-add',
-    title: 'Files are added with COPY, not ADD',
-    hint: 'Use COPY for files and directories; download with curl (verifying a checksum) or ADD --checksum=sha256:…; keep ADD for local tar archives only.',
-  },
-  execFormCommand: {
-    id: '1.1/exec-form-cmd',
-    title: 'CMD and ENTRYPOINT of the final stage use the exec (JSON array) form',
-    hint: 'Write CMD ["node", "src/server.ts"] (a JSON array, double quotes): in shell form /bin/sh is PID 1 and SIGTERM never reaches the app.',
-  },
-  pipefail: {
-    id: '1.1/pipefail',
-    title: 'A RUN that pipes sets pipefail first',
-    hint: 'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the RUN, or start it with `set -o pipefail &&`, so a failing command before | fails the build.',
-  },
-  noSecretsInDockerfile: {
-    id: '1.1/no-secrets-in-dockerfile',
-    title: 'No secret is written into the Dockerfile (ARG, ENV, or any instruction)',
-    hint: 'Remove the value: set secrets as Railway variables at runtime; for build-time secrets use RUN --mount=type=secret, never ARG or ENV.',
-  },
-  dockerfileUserNotRoot: {
-    id: '1.1/dockerfile-user-not-root',
-    title: "The final stage's last USER is a non-root user",
-    hint: 'Create a user (useradd --uid 1000 …) and end the final stage with USER <name or uid other than 0/root>.',
-  },
-  dockerfileHealthcheck: {
-    id: '1.1/dockerfile-healthcheck',
-    title: 'The final stage declares a HEALTHCHECK',
-    hint: 'Add HEALTHCHECK CMD [...] that requests the health route (and not HEALTHCHECK NONE) to the final stage.',
-  },
-  dockerignoreExcludesSecrets: {
-    id: '1.1/dockerignore-excludes-secrets',
-    title: '.dockerignore keeps .env files, .git, private keys and node_modules out of the build context',
-    hint: 'Add to .dockerignore: .env, **/.env, **/.env.*, .git, **/*.pem, **/*.key, **/id_rsa*, **/node_modules.',
-  },
-} satisfies Record<string, CheckSpec>;
-
-export type DockerfileRule = keyof typeof dockerfileChecks;
+export type DockerfileRule = (typeof dockerfileRules)[number];
 
 export interface DockerfileInput {
   /** The Dockerfile's text. */
@@ -109,7 +67,7 @@ export async function readDockerfileInput(
 export function evaluateDockerfile(input: DockerfileInput): Record<DockerfileRule, Verdict> {
   const parsed = parseStages(input.dockerfile, input.buildArgs);
   const verdicts = {} as Record<DockerfileRule, Verdict>;
-  for (const rule of Object.keys(dockerfileChecks) as DockerfileRule[]) {
+  for (const rule of dockerfileRules) {
     verdicts[rule] =
       rule === 'dockerignoreExcludesSecrets' ? dockerignoreRule(input.dockerignore) : rules[rule](parsed);
   }
@@ -600,7 +558,7 @@ function dockerignoreRule(text: string | undefined): Verdict {
     );
   }
   // Docker matches .dockerignore case-sensitively on Linux.
-  const rules = dockerignore({ ignorecase: false }).add(text);
+  const rules = dockerignoreRules(text);
   const sent = mustBeIgnored.filter(([sample]) => !rules.ignores(sample));
   if (sent.length > 0) {
     return failed(

@@ -5,8 +5,8 @@
  * functions over that data, so broken configurations are testable without
  * building them; image-scan.ts fetches the data.
  */
-import { failed, passed, type Verdict } from '../checks/check.ts';
-import { needlesIn, redact, secretAssignment, type SecretNeedle } from './image-secrets.ts';
+import { failed, passed, type Verdict } from '../../checks/check.ts';
+import { leakedSecrets, redact, secretAssignment, type Secret } from '../../support/secrets.ts';
 
 /** The parts of `docker image inspect` these checks read. */
 export interface ImageConfig {
@@ -70,14 +70,14 @@ export function healthcheckVerdict(config: ImageConfig): Verdict {
 export function configSecretsVerdict(
   config: ImageConfig,
   history: readonly HistoryStep[],
-  needles: readonly SecretNeedle[],
+  needles: readonly Secret[],
 ): Verdict {
   const problems: string[] = [];
   for (const variable of config.Env ?? []) {
     const equals = variable.indexOf('=');
     const name = equals === -1 ? variable : variable.slice(0, equals);
     const value = equals === -1 ? '' : variable.slice(equals + 1);
-    const canaries = needlesIn(value, needles);
+    const canaries = leakedSecrets(value, needles);
     if (canaries.length > 0) {
       problems.push(`ENV ${name} contains the canary for ${canaries.join(', ')}`);
       continue;
@@ -88,7 +88,8 @@ export function configSecretsVerdict(
   // Oldest first, as the layers are counted.
   [...history].reverse().forEach((step, index) => {
     const where = `build step ${index + 1}`;
-    for (const owner of needlesIn(step.CreatedBy, needles)) problems.push(`${where} contains the canary for ${owner}`);
+    for (const owner of leakedSecrets(step.CreatedBy, needles))
+      problems.push(`${where} contains the canary for ${owner}`);
     const buildArgs = /^\|\d+ ((?:\S+=\S*\s+)+)/.exec(step.CreatedBy)?.[1] ?? '';
     for (const assignment of buildArgs.trim().split(/\s+/).filter(Boolean)) {
       const [name, ...rest] = assignment.split('=');
@@ -126,7 +127,7 @@ export function sizeVerdict(
 }
 
 /** A history step as the Dockerfile line it came from, shortened, with canaries and credentials redacted. */
-export function describeStep(createdBy: string, needles: readonly SecretNeedle[] = []): string {
+export function describeStep(createdBy: string, needles: readonly Secret[] = []): string {
   const step = redact(
     createdBy
       .replace(/^\/bin\/sh -c #\(nop\)\s*/, '')

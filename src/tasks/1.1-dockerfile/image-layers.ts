@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { describeStep } from './image-config.ts';
-import type { SecretNeedle } from './image-secrets.ts';
+import type { Secret } from '../../support/secrets.ts';
 
 export interface LayerSummary {
   index: number;
@@ -71,12 +71,12 @@ const jsonBytes = 16 * 1024 * 1024;
  */
 export class NeedleScanner {
   readonly found = new Set<string>();
-  private readonly needles: { owner: string; bytes: Buffer }[];
+  private readonly needles: { name: string; bytes: Buffer }[];
   private readonly overlap: number;
   private tail = Buffer.alloc(0);
 
-  constructor(needles: readonly SecretNeedle[]) {
-    this.needles = needles.map((needle) => ({ owner: needle.owner, bytes: Buffer.from(needle.value) }));
+  constructor(needles: readonly Secret[]) {
+    this.needles = needles.map((needle) => ({ name: needle.name, bytes: Buffer.from(needle.value) }));
     this.overlap = Math.max(0, ...this.needles.map((needle) => needle.bytes.length - 1));
   }
 
@@ -84,8 +84,8 @@ export class NeedleScanner {
     if (this.needles.length === 0) return;
     const seam = this.tail.length > 0 ? Buffer.concat([this.tail, chunk.subarray(0, this.overlap)]) : undefined;
     for (const needle of this.needles) {
-      if (this.found.has(needle.owner)) continue;
-      if (chunk.includes(needle.bytes) || seam?.includes(needle.bytes)) this.found.add(needle.owner);
+      if (this.found.has(needle.name)) continue;
+      if (chunk.includes(needle.bytes) || seam?.includes(needle.bytes)) this.found.add(needle.name);
     }
     const keep = Math.min(this.overlap, chunk.length);
     this.tail =
@@ -157,7 +157,7 @@ async function readAll(entry: AsyncIterable<unknown>, limit: number): Promise<Bu
 async function scanLayer(
   source: Readable,
   inflate: Transform | undefined,
-  needles: readonly SecretNeedle[],
+  needles: readonly Secret[],
 ): Promise<LayerRecord> {
   const record: LayerRecord = {
     paths: new Set(),
@@ -282,7 +282,7 @@ interface ImageConfigJson {
  * Scans a `docker save` archive, in either layout Docker writes (legacy
  * `<id>/layer.tar`, or OCI `blobs/sha256/<hex>`, possibly compressed).
  */
-export async function scanSaveArchive(archive: Readable, needles: readonly SecretNeedle[]): Promise<LayerScan> {
+export async function scanSaveArchive(archive: Readable, needles: readonly Secret[]): Promise<LayerScan> {
   const started = Date.now();
   const extract = tar.extract();
   const feeding = pipeline(archive, extract);
@@ -352,7 +352,7 @@ interface Collected {
   layers: Map<string, LayerRecord>;
   jsons: Map<string, unknown>;
   links: Map<string, string>;
-  needles: readonly SecretNeedle[];
+  needles: readonly Secret[];
   bytesRead: number;
   started: number;
 }
@@ -426,10 +426,10 @@ const cache = new Map<string, Promise<LayerScan>>();
  * Scans an image's layers through the Docker API (docker save), once per
  * image id and set of needles: the checks of a run share the result.
  */
-export async function scanImageLayers(image: string, needles: readonly SecretNeedle[]): Promise<LayerScan> {
+export async function scanImageLayers(image: string, needles: readonly Secret[]): Promise<LayerScan> {
   const docker = (await getContainerRuntimeClient()).container.dockerode;
   const { Id: id } = await docker.getImage(image).inspect();
-  const key = `${id}\n${needles.map((needle) => `${needle.owner}=${needle.value}`).join('\n')}`;
+  const key = `${id}\n${needles.map((needle) => `${needle.name}=${needle.value}`).join('\n')}`;
   let scan = cache.get(key);
   if (!scan) {
     scan = docker

@@ -5,10 +5,10 @@
  * "import …"` per module. Each answer is one line of evidence, so a missing
  * piece is named, not inferred.
  */
-import { failed, passed, type Verdict } from '../checks/check.ts';
+import { failed, passed, type Verdict } from '../../checks/check.ts';
 import { getContainerRuntimeClient } from 'testcontainers';
-import { runLabels } from '../environments/local/resources.ts';
-import type { RuntimeSpec } from '../target/profiles.ts';
+import { runLabels } from '../../support/run-resources.ts';
+import type { RuntimeSpec } from '../../config/profiles.ts';
 
 export interface CommandResult {
   exitCode: number | undefined;

@@ -6,9 +6,9 @@
  * and returns a Verdict whose evidence names the offending file, variable or
  * layer, never a secret's value.
  */
-import { failed, passed, skipped, type CheckSpec, type Verdict } from '../checks/check.ts';
+import { failed, passed, skipped, type Verdict } from '../../checks/check.ts';
 import { getContainerRuntimeClient } from 'testcontainers';
-import type { RuntimeSpec } from '../target/profiles.ts';
+import type { RuntimeSpec } from '../../config/profiles.ts';
 import {
   configSecretsVerdict,
   exposedPortVerdict,
@@ -20,51 +20,7 @@ import {
 } from './image-config.ts';
 import { describeSecretFile, scanImageLayers, type LayerScan } from './image-layers.ts';
 import { probeRuntime } from './image-runtime.ts';
-import type { SecretNeedle } from './image-secrets.ts';
-
-/** Seed task 1.1, image checks: they need the built image, so they run locally. */
-export const imageChecks = {
-  nonRootUser: {
-    id: '1.1/non-root-user',
-    title: 'The image runs as a non-root user that exists in it',
-    hint: 'End the final stage with USER <name> after creating that user (useradd), or USER <uid>; never root or 0.',
-  },
-  exposesPort: {
-    id: '1.1/exposes-port',
-    title: "The image EXPOSEs the target's port",
-    hint: 'Add EXPOSE <port> (the port the app listens on when PORT is unset) to the final stage.',
-  },
-  imageHealthcheck: {
-    id: '1.1/image-healthcheck',
-    title: 'The image has a healthcheck',
-    hint: 'Add HEALTHCHECK CMD [...] requesting the health route to the final stage; remove any HEALTHCHECK NONE.',
-  },
-  noSecretsInImageConfig: {
-    id: '1.1/no-secrets-in-image-config',
-    title: "No secret in the image's environment or build history",
-    hint: 'Remove the ENV or build argument: pass secrets as Railway variables at runtime, or RUN --mount=type=secret at build time.',
-  },
-  noSecretFilesInLayers: {
-    id: '1.1/no-secret-files-in-layers',
-    title: 'No secret file in any layer, including files a later layer deleted',
-    hint: 'Keep the file out of the build context (.dockerignore) or out of COPY; deleting it in a later RUN leaves it in the earlier layer.',
-  },
-  noAddedSetuid: {
-    id: '1.1/no-added-setuid',
-    title: 'No setuid or setgid file beyond those of the base image',
-    hint: 'Drop the chmod u+s/g+s or the package that installs it; run the app as a plain user without privilege escalation.',
-  },
-  sizeWithinBudget: {
-    id: '1.1/image-size-within-budget',
-    title: "The image fits the profile's size budget",
-    hint: 'Use a multi-stage build: copy only the runtime and production dependencies into a slim final stage; or raise imageSizeBudgetMb.',
-  },
-  runtimePresent: {
-    id: '1.1/runtime-present',
-    title: 'The image carries the runtime, system packages and modules the profile requires',
-    hint: 'Install the missing piece named in the evidence in the final stage (the right Node or Python version, the apt package, the pip module).',
-  },
-} satisfies Record<string, CheckSpec>;
+import type { Secret } from '../../support/secrets.ts';
 
 async function docker() {
   return (await getContainerRuntimeClient()).container.dockerode;
@@ -80,7 +36,7 @@ async function imageHistory(image: string): Promise<HistoryStep[]> {
 }
 
 /** `needles`: the run's canaries, so this shares the layer read with probeSecretFiles. */
-export async function probeNonRootUser(image: string, needles: readonly SecretNeedle[] = []): Promise<Verdict> {
+export async function probeNonRootUser(image: string, needles: readonly Secret[] = []): Promise<Verdict> {
   const { config } = await inspectImage(image);
   // A numeric uid or root needs no /etc/passwd; a name does, and it lives in the layers.
   const name = (config.User ?? '').split(':')[0] ?? '';
@@ -97,7 +53,7 @@ export async function probeImageHealthcheck(image: string): Promise<Verdict> {
   return healthcheckVerdict((await inspectImage(image)).config);
 }
 
-export async function probeConfigSecrets(image: string, needles: readonly SecretNeedle[]): Promise<Verdict> {
+export async function probeConfigSecrets(image: string, needles: readonly Secret[]): Promise<Verdict> {
   const [{ config }, history] = await Promise.all([inspectImage(image), imageHistory(image)]);
   return configSecretsVerdict(config, history, needles);
 }
@@ -118,7 +74,7 @@ export function secretFilesVerdict(scan: LayerScan): Verdict {
   );
 }
 
-export async function probeSecretFiles(image: string, needles: readonly SecretNeedle[]): Promise<Verdict> {
+export async function probeSecretFiles(image: string, needles: readonly Secret[]): Promise<Verdict> {
   return secretFilesVerdict(await scanImageLayers(image, needles));
 }
 
@@ -148,7 +104,7 @@ export function addedSetuidVerdict(scan: LayerScan, baseLayers: readonly string[
 export async function probeNoAddedSetuid(
   image: string,
   baseImage: string | undefined,
-  needles: readonly SecretNeedle[] = [],
+  needles: readonly Secret[] = [],
 ): Promise<Verdict> {
   if (baseImage === undefined) return skipped('cannot tell which image the final stage starts from');
   let baseLayers: string[] = [];

@@ -1,27 +1,18 @@
+/**
+ * Seed task 1.2: the container starts and stops the way a platform runs it:
+ * SIGTERM on every redeploy, and a clear exit on a broken configuration.
+ */
 import { getContainerRuntimeClient } from 'testcontainers';
-import { failed, passed, type CheckSpec, type Verdict } from '../checks/check.ts';
+import { containerById, waitForExit } from '../../support/docker.ts';
+import { failed, passed, type Verdict } from '../../checks/check.ts';
 import {
   containerLogs,
-  containerState,
   startTargetContainer,
   waitForHealthy,
   type StartedTarget,
-} from '../environments/local/target.ts';
-import { evidenceLine, findStackTrace, maskSecretValues, type Secret } from './log-lines.ts';
-
-/** Seed task 1.2: the container starts and stops the way a platform runs it. */
-export const lifecycleChecks = {
-  sigtermDrains: {
-    id: '1.2/sigterm-exits-cleanly',
-    title: 'On SIGTERM the container exits 0 within the drain bound',
-    hint: 'Run the app as PID 1 in exec form (CMD ["node", ...], not a shell or npm start), stop accepting work on SIGTERM, finish in-flight requests and exit 0 before thresholds.drainWithinMs.',
-  },
-  fatalConfig: {
-    id: '1.2/fatal-config-exits-cleanly',
-    title: 'A fatal configuration error exits non-zero with a clear line, not a stack trace',
-    hint: 'Validate the environment at start-up; on a missing or malformed variable log one line naming it and exit 1 (no unhandled exception, no traceback, no exit 0).',
-  },
-} satisfies Record<string, CheckSpec>;
+} from '../../environments/local/target.ts';
+import { findStackTrace } from '../../support/log-lines.ts';
+import { evidenceLine, maskSecretValues, type Secret } from '../../support/secrets.ts';
 
 export interface ContainerRun {
   image: string;
@@ -33,19 +24,13 @@ export interface ContainerRun {
   secrets: readonly Secret[];
 }
 
-/** Polls until the container is no longer running, or the bound passes. */
-async function waitForExit(
+/** Polls the target's state until it exits or the bound passes (Docker's view, like the platform's). */
+async function exitOf(
   target: StartedTarget,
   withinMs: number,
-): Promise<{ exited: boolean; exitCode: number; afterMs: number }> {
-  const started = Date.now();
-  for (;;) {
-    const state = await containerState(target.container);
-    const afterMs = Date.now() - started;
-    if (!state.running) return { exited: true, exitCode: state.exitCode, afterMs };
-    if (afterMs >= withinMs) return { exited: false, exitCode: state.exitCode, afterMs };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+): Promise<{ exited: boolean; exitCode: number | null; afterMs: number }> {
+  const exit = await waitForExit(await containerById(target.container.getId()), withinMs);
+  return { exited: exit.exitCode !== null, ...exit };
 }
 
 async function stopQuietly(target: StartedTarget): Promise<void> {
@@ -68,7 +53,7 @@ export async function probeSigtermExitsCleanly(
     if (!health.healthy) return failed(`the container never became healthy: ${health.reason}`, mask(health.logs, run));
     const docker = (await getContainerRuntimeClient()).container.dockerode;
     await docker.getContainer(target.container.getId()).kill({ signal: 'SIGTERM' });
-    const exit = await waitForExit(target, drainWithinMs);
+    const exit = await exitOf(target, drainWithinMs);
     const logs = mask(await containerLogs(target.container, 20), run);
     if (!exit.exited) {
       return failed(`still running ${exit.afterMs} ms after SIGTERM (bound ${drainWithinMs} ms)`, logs);
@@ -93,7 +78,7 @@ export async function probeFatalConfigExitsCleanly(
   const { [missing]: _removed, ...environment } = run.environment;
   const target = await startTargetContainer({ ...run, environment });
   try {
-    const exit = await waitForExit(target, withinMs);
+    const exit = await exitOf(target, withinMs);
     const output = await containerLogs(target.container, 200);
     const logs = mask(output, run);
     if (!exit.exited) return failed(`without ${missing}, still running after ${exit.afterMs} ms`, logs);

@@ -3,8 +3,9 @@
  * the client a request id and nothing of the internals (table, SQL, stack,
  * file, host, secret); the detail belongs in the log line with that id.
  */
-import { failed, passed, type Verdict } from '../checks/check.ts';
-import { evidenceLine, leakedSecrets, maskSecretValues, type Secret, type StructuredLogLine } from './log-lines.ts';
+import { failed, passed, type Verdict } from '../../checks/check.ts';
+import { type StructuredLogLine } from '../../support/log-lines.ts';
+import { evidenceLine, leakedSecrets, maskSecretValues, type Secret } from '../../support/secrets.ts';
 
 export interface InternalsContext {
   /** Table names the fault touched: a body must not name them. */

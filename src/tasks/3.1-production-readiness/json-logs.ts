@@ -3,15 +3,9 @@
  * writes is a JSON object with a level, a time and a message, and a request's
  * lines carry its id, so one request can be followed through the log.
  */
-import { failed, passed, type Verdict } from '../checks/check.ts';
-import {
-  evidenceLine,
-  judgeLogLines,
-  linesForRequest,
-  logFieldAliases,
-  type OutputLine,
-  type Secret,
-} from './log-lines.ts';
+import { failed, passed, type Verdict } from '../../checks/check.ts';
+import { judgeLogLines, linesForRequest, logFieldAliases, type OutputLine } from '../../support/log-lines.ts';
+import { evidenceLine, type Secret } from '../../support/secrets.ts';
 
 export interface TracedRequest {
   /** What was asked, for the message: `POST /api/v1/query`. */

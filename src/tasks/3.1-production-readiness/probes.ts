@@ -5,14 +5,15 @@
  * refuses to start without a required variable, naming it and nothing secret.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import pg from 'pg';
-import { failed, passed, skipped, type CheckSpec, type Verdict } from '../checks/check.ts';
-import type { EnvironmentInfo, LocalTargetInfo } from '../environments/info.ts';
-import { DependencyFaults } from '../environments/local/faults.ts';
-import { askQuestion } from '../target/client.ts';
-import type { TargetSpec } from '../target/spec.ts';
-import { probeHonoursPort } from './container.ts';
-import { evidenceLine, linesForRequest, judgeLogLines, secretsOf, type OutputLine, type Secret } from './log-lines.ts';
+import type pg from 'pg';
+import { failed, passed, skipped, type Verdict } from '../../checks/check.ts';
+import type { CheckContext } from '../../checks/context.ts';
+import type { LocalTargetInfo } from '../../environments/info.ts';
+import { containerLogs, startTargetContainer, waitForHealthy } from '../../environments/local/target.ts';
+import { connectAdmin } from '../../support/postgres-admin.ts';
+import type { QueryResult } from '../../target/client.ts';
+import { linesForRequest, judgeLogLines, type OutputLine } from '../../support/log-lines.ts';
+import { evidenceLine, type Secret } from '../../support/secrets.ts';
 import {
   containerById,
   mapLimited,
@@ -21,56 +22,21 @@ import {
   startOneOff,
   waitForExit,
   type ExitOutcome,
-} from './readiness-docker.ts';
-import { internalErrorVerdict, type InternalsContext } from './readiness-error-body.ts';
-import { jsonLogsVerdict } from './readiness-json-logs.ts';
-import { requiredVariablesVerdict, type MissingVariableRun } from './readiness-required-env.ts';
+} from '../../support/docker.ts';
+import { internalErrorVerdict, type InternalsContext } from './internal-error.ts';
+import { jsonLogsVerdict } from './json-logs.ts';
+import { requiredVariablesVerdict, type MissingVariableRun } from './required-variables.ts';
 
-export const readinessChecks = {
-  honoursRandomPort: {
-    id: '3.1/honours-random-port',
-    title: 'The app listens on a random PORT when the platform gives one',
-    hint: 'Read the listen port from the PORT variable (Railway injects it); do not hard-code a port in CMD, ENTRYPOINT or the code.',
-  },
-  reachableOnNetworkAddress: {
-    id: '3.1/reachable-on-network-address',
-    title: 'Another container on the network reaches the health route by name',
-    hint: "Listen on 0.0.0.0 or :: (not 127.0.0.1 or localhost): Railway's proxy and private network connect from outside the container.",
-  },
-  jsonLogs: {
-    id: '3.1/json-logs',
-    title: 'Every log line is JSON with a level, a time and a message, and carries the request id',
-    hint: "Log through a JSON logger (pino, structlog, python-json-logger) instead of print/console.log, with the request id in every request's lines.",
-  },
-  genericInternalError: {
-    id: '3.1/generic-internal-error',
-    title: 'An internal error answers 5xx with a generic body and a request id; the detail stays in the log',
-    hint: 'Catch unexpected errors in one handler: log the error with the request id, answer {"error":{"code","message","request_id"}} without the error\'s message or stack.',
-  },
-  requiredVariables: {
-    id: '3.1/required-variables',
-    title: 'Without a required variable the app exits non-zero at once, names it, and prints no secret',
-    hint: 'Validate the environment at start-up: on a missing variable print one line naming it (never a value, never the environment) and exit 1; no defaults for required settings.',
-  },
-} satisfies Record<string, CheckSpec>;
+/** The main target container: its whole output is what a log pipeline would read. */
+function targetContainer(ctx: CheckContext): ReturnType<typeof containerById> {
+  return containerById(ctx.targetContainerId);
+}
 
 let requestCounter = 0;
 
 /** `shipshape-<run>-<n>`: unique per request and easy to find in the target's log. */
 export function nextRequestId(runId: string): string {
   return `shipshape-${runId}-${++requestCounter}`;
-}
-
-/** The secrets evidence must never show: the target's secret variables (and a URL's password). */
-export function localSecrets(environment: EnvironmentInfo): Secret[] {
-  const local = environment.local;
-  if (!local) return [];
-  const secrets = secretsOf(local.environment, environment.target.secretEnv);
-  const password = local.dependencies?.postgres.password;
-  if (password && !secrets.some((secret) => secret.value === password)) {
-    secrets.push({ name: 'the PostgreSQL password', value: password });
-  }
-  return secrets;
 }
 
 function randomPort(avoid: number): number {
@@ -100,18 +66,31 @@ async function startAndEndLines(
   return shown.map((line) => `  ${evidenceLine(line.text, secrets)}`).join('\n');
 }
 
-/** 3.1/honours-random-port: the 1.2 probe, with its own id. */
-export async function probeHonoursRandomPort(environment: EnvironmentInfo): Promise<Verdict> {
-  const local = environment.local!;
-  return probeHonoursPort({
-    image: local.image,
-    networkName: local.networkName,
-    runId: environment.runId,
-    environment: local.environment,
-    healthPath: environment.target.paths.health,
-    defaultPort: environment.target.port,
-    withinMs: environment.thresholds.healthyWithinMs,
+/**
+ * 3.1/honours-random-port: starts a second container of the image with a
+ * random PORT and expects the health route on that port. A port hard-coded
+ * anywhere shows up as silence.
+ */
+export async function probeHonoursRandomPort(ctx: CheckContext): Promise<Verdict> {
+  const port = randomPort(ctx.target.port);
+  const withinMs = ctx.thresholds.healthyWithinMs;
+  const healthPath = ctx.target.paths.health;
+  const target = await startTargetContainer({
+    image: ctx.local.image,
+    ...ctx.network,
+    port,
+    environment: ctx.local.environment,
   });
+  try {
+    const outcome = await waitForHealthy(target, healthPath, withinMs);
+    if (outcome.healthy) return passed(`answered on PORT=${port} after ${outcome.afterMs} ms`);
+    return failed(
+      `started with PORT=${port}, but ${outcome.reason}`,
+      outcome.logs || (await containerLogs(target.container)),
+    );
+  } finally {
+    await target.container.stop({ timeout: 2_000 });
+  }
 }
 
 /**
@@ -151,14 +130,13 @@ const deadline = Date.now() + Number(process.argv[2]);
  * container there, as Railway's proxy and private network reach it. An app
  * bound to 127.0.0.1 answers only itself.
  */
-export async function probeReachableOnNetwork(environment: EnvironmentInfo): Promise<Verdict> {
-  const local = environment.local!;
-  const { port, paths } = environment.target;
-  const withinMs = environment.thresholds.healthyWithinMs;
-  const secrets = localSecrets(environment);
+export async function probeReachableOnNetwork(ctx: CheckContext): Promise<Verdict> {
+  const { local, secrets } = ctx;
+  const { port, paths } = ctx.target;
+  const withinMs = ctx.thresholds.healthyWithinMs;
   const alias = `reach-${randomBytes(3).toString('hex')}`;
   const url = `http://${alias}:${port}${paths.health}`;
-  const common = { networkName: local.networkName, runId: environment.runId };
+  const common = ctx.network;
   const started = Date.now();
   const target = await startOneOff({
     ...common,
@@ -170,7 +148,7 @@ export async function probeReachableOnNetwork(environment: EnvironmentInfo): Pro
   try {
     caller = await startOneOff({
       ...common,
-      image: environment.images.base ?? local.image,
+      image: ctx.images.base ?? local.image,
       environment: {},
       command: ['node', '-e', reachScript, url, String(withinMs)],
     });
@@ -213,7 +191,7 @@ export async function probeReachableOnNetwork(environment: EnvironmentInfo): Pro
     return failed(
       `another container on the network could not reach ${url} within ${withinMs} ms: ${evidenceLine(saw, secrets)}`,
       [
-        `the calling container (${environment.images.base}) saw: ${evidenceLine(saw, secrets)} after ${report.attempts ?? '?'} attempt(s)`,
+        `the calling container (${ctx.images.base}) saw: ${evidenceLine(saw, secrets)} after ${report.attempts ?? '?'} attempt(s)`,
         `target output:\n${targetLogs}`,
       ].join('\n'),
     );
@@ -255,16 +233,12 @@ const sampleQuestion = 'What does a ROS 2 node do?';
  * 3.1/json-logs: the main target's whole output, line by line, and one
  * question with a known request id that must show up in a request-id field.
  */
-export async function probeJsonLogs(environment: EnvironmentInfo): Promise<Verdict> {
-  const local = environment.local!;
-  const target: TargetSpec = environment.target;
-  const container = await containerById(local.containerId!);
-  const sentId = nextRequestId(environment.runId);
+export async function probeJsonLogs(ctx: CheckContext): Promise<Verdict> {
+  const { target } = ctx;
+  const container = await targetContainer(ctx);
+  const sentId = nextRequestId(ctx.runId);
   const sinceSeconds = Math.floor(Date.now() / 1000) - 1;
-  const result = await askQuestion(environment.baseUrl!, target, sampleQuestion, {
-    timeoutMs: environment.thresholds.requestTimeoutMs,
-    requestId: sentId,
-  });
+  const result = await ctx.client().ask(sampleQuestion, { requestId: sentId });
   const returnedId = result.ok ? returnedRequestId(result.reply.headers, result.reply.body) : undefined;
   await awaitRequestLines(
     container,
@@ -274,7 +248,7 @@ export async function probeJsonLogs(environment: EnvironmentInfo): Promise<Verdi
   const lines = await outputLines(container);
   const request =
     `POST ${target.paths.query}` + (result.ok ? ` (answered ${result.reply.status})` : ` (${result.error})`);
-  return jsonLogsVerdict(lines, { request, sentId, returnedId }, localSecrets(environment));
+  return jsonLogsVerdict(lines, { request, sentId, returnedId }, ctx.secrets);
 }
 
 /** `host:port` of each dependency as the target reaches it: an error body must not name them. */
@@ -298,8 +272,7 @@ const hiddenSuffix = '_shipshape_hidden';
 async function renameTables(client: pg.Client, from: readonly string[], to: readonly string[]): Promise<void> {
   await client.query('BEGIN');
   try {
-    // A lock held elsewhere must not hang the check (or the target) for long.
-    await client.query(`SET LOCAL lock_timeout = '5s'`);
+    // The admin connection bounds each lock wait (support/postgres-admin.ts): a lock held elsewhere cannot hang this.
     for (let i = 0; i < from.length; i++) {
       await client.query(
         `ALTER TABLE ${client.escapeIdentifier(from[i]!)} RENAME TO ${client.escapeIdentifier(to[i]!)}`,
@@ -318,22 +291,15 @@ async function renameTables(client: pg.Client, from: readonly string[], to: read
  * request id, and always puts the tables back. The body must be generic and
  * carry the id; the log lines for that id must keep the detail.
  */
-export async function probeGenericInternalError(environment: EnvironmentInfo): Promise<Verdict> {
-  const database = environment.target.database;
+export async function probeGenericInternalError(ctx: CheckContext): Promise<Verdict> {
+  const database = ctx.target.database;
   if (!database) {
     return skipped('the target declares no database (target.database is null): no table to take away');
   }
-  const local = environment.local!;
-  const faults = new DependencyFaults(local);
-  const client = new pg.Client({
-    connectionString: await faults.postgresAdminUrl(),
-    ssl: { rejectUnauthorized: false },
-  });
-  await client.connect();
+  const client = await connectAdmin(await ctx.postgresAdmin());
   const tables = database.tables;
   const hidden = tables.map((table) => `${table}${hiddenSuffix}`);
-  const secrets = localSecrets(environment);
-  const context: InternalsContext = { tables, hostPorts: dependencyAddresses(local), secrets };
+  const context: InternalsContext = { tables, hostPorts: dependencyAddresses(ctx.local), secrets: ctx.secrets };
   try {
     const existing = await client.query<{ name: string; present: boolean }>(
       'SELECT name, to_regclass(quote_ident(name)) IS NOT NULL AS present FROM unnest($1::text[]) AS name',
@@ -345,20 +311,17 @@ export async function probeGenericInternalError(environment: EnvironmentInfo): P
         `target.database.tables names ${missing.join(', ')}, which the database does not have (did migrations run?)`,
       );
     }
-    const container = await containerById(local.containerId!);
-    const sentId = nextRequestId(environment.runId);
+    const container = await targetContainer(ctx);
+    const sentId = nextRequestId(ctx.runId);
     const sinceSeconds = Math.floor(Date.now() / 1000) - 1;
     await renameTables(client, tables, hidden);
-    let result: Awaited<ReturnType<typeof askQuestion>>;
+    let result: QueryResult;
     try {
-      result = await askQuestion(environment.baseUrl!, environment.target, sampleQuestion, {
-        timeoutMs: environment.thresholds.requestTimeoutMs,
-        requestId: sentId,
-      });
+      result = await ctx.client().ask(sampleQuestion, { requestId: sentId });
     } finally {
       await renameTables(client, hidden, tables);
     }
-    const request = `POST ${environment.target.paths.query}`;
+    const request = `POST ${ctx.target.paths.query}`;
     if (!result.ok) return failed(`${request} got no answer while ${tables.join(', ')} was renamed: ${result.error}`);
     const returnedId = returnedRequestId(result.reply.headers, result.reply.body);
     const ids = [sentId, returnedId].filter((id): id is string => Boolean(id));
@@ -393,24 +356,23 @@ export function requiredVariablesTimeoutMs(variables: number, withinMs: number):
  * full environment minus that one, on the run's network; it must exit
  * non-zero within the bound, name the variable and print no secret.
  */
-export async function probeRequiredVariables(environment: EnvironmentInfo): Promise<Verdict> {
-  const local = environment.local!;
-  const withinMs = environment.thresholds.healthyWithinMs;
-  const variables = environment.target.requiredEnv;
+export async function probeRequiredVariables(ctx: CheckContext): Promise<Verdict> {
+  const { local } = ctx;
+  const withinMs = ctx.thresholds.healthyWithinMs;
+  const variables = ctx.target.requiredEnv;
   const runs = await mapLimited(
     variables,
     requiredVariablesParallelism,
     async (variable): Promise<MissingVariableRun> => {
       const variablesLeft = Object.fromEntries(
-        Object.entries({ ...local.environment, PORT: String(randomPort(environment.target.port)) }).filter(
+        Object.entries({ ...local.environment, PORT: String(randomPort(ctx.target.port)) }).filter(
           ([name]) => name !== variable,
         ),
       );
       const started = Date.now();
       const container = await startOneOff({
         image: local.image,
-        networkName: local.networkName,
-        runId: environment.runId,
+        ...ctx.network,
         environment: variablesLeft,
       });
       try {
@@ -421,5 +383,5 @@ export async function probeRequiredVariables(environment: EnvironmentInfo): Prom
       }
     },
   );
-  return requiredVariablesVerdict(runs, localSecrets(environment), withinMs);
+  return requiredVariablesVerdict(runs, ctx.secrets, withinMs);
 }

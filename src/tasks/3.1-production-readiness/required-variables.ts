@@ -4,8 +4,8 @@
  * secret. A default in its place, a crash loop that never ends, or an
  * environment dump all fail it.
  */
-import { failed, passed, type Verdict } from '../checks/check.ts';
-import { evidenceLine, leakedSecrets, type Secret } from './log-lines.ts';
+import { failed, passed, type Verdict } from '../../checks/check.ts';
+import { evidenceLine, leakedSecrets, type Secret } from '../../support/secrets.ts';
 
 export interface MissingVariableRun {
   variable: string;

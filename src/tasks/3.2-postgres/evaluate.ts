@@ -4,7 +4,7 @@
  * counts under a burst, which accepted questions were stored). No I/O here, so
  * each rule is unit-tested with good and bad inputs.
  */
-import { failed, passed, type Verdict } from '../checks/check.ts';
+import { failed, passed, type Verdict } from '../../checks/check.ts';
 
 /** `"name"` with embedded quotes doubled, as PostgreSQL reads a quoted identifier. */
 export function quoteIdentifier(name: string): string {

@@ -10,18 +10,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { getContainerRuntimeClient } from 'testcontainers';
-import { failed, passed, skipped, type CheckSpec, type Verdict } from '../checks/check.ts';
-import type { Thresholds } from '../config/schema.ts';
-import type { EnvironmentInfo, LocalTargetInfo } from '../environments/info.ts';
-import { DependencyFaults, type Outage } from '../environments/local/faults.ts';
-import { maskSecretValues, secretsOf, type Secret } from './log-lines.ts';
-import { describeFetchError } from '../environments/local/target.ts';
-import { askQuestion } from '../target/client.ts';
-import type { DatabaseSpec } from '../target/profiles.ts';
-import type { TargetSpec } from '../target/spec.ts';
-import { excerpt } from './http.ts';
+import { failed, passed, type Verdict } from '../../checks/check.ts';
+import type { CheckContext } from '../../checks/context.ts';
+import type { LocalTargetInfo } from '../../environments/info.ts';
+import type { Outage } from '../../environments/local/faults.ts';
+import { describeFetchError, excerpt } from '../../support/http.ts';
+import { withAdminClient } from '../../support/postgres-admin.ts';
 import {
   evaluateAcceptedStored,
   evaluateOutageTimeline,
@@ -35,89 +31,7 @@ import {
   type OutagePhase,
   type QuestionOutcome,
   type ReadinessSample,
-} from './postgres-evaluate.ts';
-
-export const postgresChecks = {
-  migrationsApplied: {
-    id: '3.2/migrations-applied',
-    title: 'Every table the target declares exists in the database it uses (its migrations ran)',
-    hint: 'Run the migrations at start-up (not at build time: the private network exists only at runtime) and ship the migration files in the image.',
-  },
-  tlsConnections: {
-    id: '3.2/tls-connections',
-    title: "The target's own connections to PostgreSQL are encrypted (pg_stat_ssl)",
-    hint: 'Connect with TLS: keep sslmode=require in DATABASE_URL and accept the self-signed certificate (ssl: { rejectUnauthorized: false }), never sslmode=disable.',
-  },
-  writesPersisted: {
-    id: '3.2/writes-persisted',
-    title: 'A question answered 2xx is stored in the database',
-    hint: 'Store every accepted question (and its answer) in PostgreSQL before replying; an in-memory or no-op store loses them.',
-  },
-  readinessOnPause: {
-    id: '3.2/readiness-on-postgres-pause',
-    title: 'Readiness answers 503 naming the database while PostgreSQL is frozen, and 200 once it is back',
-    hint: 'Bound the readiness query with a timeout (a frozen database never answers) and report the database as not ok with 503; do not await it unbounded.',
-  },
-  readinessOnStop: {
-    id: '3.2/readiness-on-postgres-stop',
-    title: 'Readiness answers 503 naming the database while PostgreSQL is down, and 200 once it is back',
-    hint: 'Make readiness run a real query through the app pool (SELECT 1) and answer 503 naming the database when it fails; reconnect when it returns.',
-  },
-  noAcceptedMessageLost: {
-    id: '3.2/no-accepted-message-lost',
-    title: 'No question answered 2xx during a database outage is missing from the database afterwards',
-    hint: 'When the write of a question fails, answer 503 (retryable) instead of 200: never log-and-continue a failed write.',
-  },
-  poolWithinLimit: {
-    id: '3.2/pool-within-limit',
-    title: 'Under a burst of questions the target holds no more connections than its pool limit',
-    hint: 'Bound the connection pool (DATABASE_POOL_MAX, pg Pool `max`) to what the database plan allows, and share one pool per process.',
-  },
-} satisfies Record<string, CheckSpec>;
-
-/** A target without a database has nothing for these checks to look at: say so rather than pass. */
-export function needsDatabase(environment: EnvironmentInfo): Verdict | undefined {
-  return environment.target.database ? undefined : skipped('the target declares no database (target.database)');
-}
-
-/** Everything a 3.2 probe needs, read from the environment once the skips have been ruled out. */
-export interface PostgresProbeContext {
-  runId: string;
-  baseUrl: string;
-  target: TargetSpec;
-  database: DatabaseSpec;
-  thresholds: Thresholds;
-  local: LocalTargetInfo;
-  faults: DependencyFaults;
-  /** Values that must never appear in a verdict: the target's secrets and the database password. */
-  secrets: Secret[];
-}
-
-export function postgresContext(environment: EnvironmentInfo): PostgresProbeContext {
-  const local = environment.local!;
-  return {
-    runId: environment.runId,
-    baseUrl: environment.baseUrl!,
-    target: environment.target,
-    database: environment.target.database!,
-    thresholds: environment.thresholds,
-    local,
-    faults: new DependencyFaults(local),
-    secrets: secretsOf({ ...local.environment, POSTGRES_PASSWORD: local.dependencies?.postgres.password ?? '' }, [
-      ...environment.target.secretEnv,
-      'POSTGRES_PASSWORD',
-    ]),
-  };
-}
-
-/** Masks the run's secret values in whatever a probe reports. */
-export function maskVerdict(verdict: Verdict, secrets: readonly Secret[]): Verdict {
-  const message = maskSecretValues(verdict.message, secrets);
-  if (verdict.status !== 'failed') return { ...verdict, message };
-  return verdict.evidence === undefined
-    ? failed(message)
-    : failed(message, maskSecretValues(verdict.evidence, secrets));
-}
+} from './evaluate.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The harness's view of PostgreSQL
@@ -134,35 +48,14 @@ export function targetDatabaseName(local: LocalTargetInfo): string | undefined {
   }
 }
 
-/** A superuser client on `database` (default: the one the target uses). The caller ends it. */
-async function adminClient(context: PostgresProbeContext): Promise<{ client: pg.Client; database: string }> {
-  const url = new URL(await context.faults.postgresAdminUrl());
-  const database = targetDatabaseName(context.local) ?? decodeURIComponent(url.pathname.slice(1));
-  url.pathname = `/${encodeURIComponent(database)}`;
-  const client = new pg.Client({
-    connectionString: url.toString(),
-    // The test server's certificate is self-signed, like Railway's.
-    ssl: { rejectUnauthorized: false },
-    connectionTimeoutMillis: 5_000,
-    query_timeout: 10_000,
-    application_name: 'shipshape-harness',
-  });
-  // A dropped connection surfaces through the pending query; without a listener it would crash the worker.
-  client.on('error', () => undefined);
-  await client.connect();
-  return { client, database };
-}
-
+/** A superuser client on the database the target uses, with every wait bounded (support/postgres-admin.ts). */
 async function withAdmin<T>(
-  context: PostgresProbeContext,
+  context: CheckContext,
   use: (client: pg.Client, database: string) => Promise<T>,
 ): Promise<T> {
-  const { client, database } = await adminClient(context);
-  try {
-    return await use(client, database);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const connection = await context.postgresAdmin(targetDatabaseName(context.local));
+  const database = connection.database ?? decodeURIComponent(new URL(connection.url).pathname.slice(1));
+  return withAdminClient(connection, (client) => use(client, database));
 }
 
 /** The target container's addresses on the run's network: its connections to PostgreSQL come from these. */
@@ -271,12 +164,11 @@ interface Asked {
   tookMs: number;
 }
 
-async function ask(context: PostgresProbeContext, marker: string, timeoutMs: number): Promise<Asked> {
+async function ask(context: CheckContext, marker: string, timeoutMs: number): Promise<Asked> {
   const started = performance.now();
-  const result = await askQuestion(context.baseUrl, context.target, markedQuestion(marker), {
-    timeoutMs,
-    requestId: `${marker}-q`.slice(0, 128),
-  });
+  const result = await context
+    .client(timeoutMs)
+    .ask(markedQuestion(marker), { requestId: `${marker}-q`.slice(0, 128) });
   const tookMs = performance.now() - started;
   if (!result.ok) return { error: result.error, text: '', tookMs };
   return { status: result.reply.status, text: result.reply.text, tookMs };
@@ -324,7 +216,7 @@ async function pollReadiness(
 }
 
 /** Waits for readiness 200 (the database back) when the target has a readiness route; true when it came. */
-async function waitReady(context: PostgresProbeContext, withinMs: number): Promise<{ ok: boolean; afterMs: number }> {
+async function waitReady(context: CheckContext, withinMs: number): Promise<{ ok: boolean; afterMs: number }> {
   const start = performance.now();
   const ready = context.target.paths.ready;
   if (!ready) return { ok: true, afterMs: 0 };
@@ -343,7 +235,7 @@ async function waitReady(context: PostgresProbeContext, withinMs: number): Promi
 // Probes
 
 /** 3.2/migrations-applied: the declared tables exist (waiting, within the start-up bound, for migrations to run). */
-export async function probeMigrationsApplied(context: PostgresProbeContext): Promise<Verdict> {
+export async function probeMigrationsApplied(context: CheckContext): Promise<Verdict> {
   const { tables } = context.database;
   const withinMs = context.thresholds.healthyWithinMs;
   const started = performance.now();
@@ -372,7 +264,7 @@ export async function probeMigrationsApplied(context: PostgresProbeContext): Pro
 }
 
 /** 3.2/tls-connections: every connection from the target's address is in pg_stat_ssl with ssl = true. */
-export async function probeTlsConnections(context: PostgresProbeContext): Promise<Verdict> {
+export async function probeTlsConnections(context: CheckContext): Promise<Verdict> {
   const addresses = await targetAddresses(context.local);
   const touches: string[] = [];
   return withAdmin(context, async (client) => {
@@ -419,7 +311,7 @@ export async function probeTlsConnections(context: PostgresProbeContext): Promis
 }
 
 /** 3.2/writes-persisted: a marked question answered 2xx is found in a declared table. */
-export async function probeWritesPersisted(context: PostgresProbeContext): Promise<Verdict> {
+export async function probeWritesPersisted(context: CheckContext): Promise<Verdict> {
   const marker = uniqueMarker(context.runId);
   const asked = await ask(context, marker, context.thresholds.requestTimeoutMs);
   if (asked.status === undefined) return failed(`the question got no answer: ${asked.error}`, `marker ${marker}`);
@@ -465,7 +357,7 @@ function total(search: MarkerSearch): number {
  * 3.2/readiness-on-postgres-pause and -stop: readiness 200 before, 503
  * naming the database during the outage (answering, not hanging), 200 after.
  */
-export async function probeReadinessThroughOutage(context: PostgresProbeContext, outage: Outage): Promise<Verdict> {
+export async function probeReadinessThroughOutage(context: CheckContext, outage: Outage): Promise<Verdict> {
   const url = `${context.baseUrl}${context.target.paths.ready!}`;
   const { requestTimeoutMs, outageDetectedWithinMs, recoveryWithinMs } = context.thresholds;
   const dependency = context.database.readinessName;
@@ -532,7 +424,7 @@ export const defaultLostMessageOptions: LostMessageOptions = {
  * the target accepts and stores questions again.
  */
 export async function probeNoAcceptedMessageLost(
-  context: PostgresProbeContext,
+  context: CheckContext,
   options: LostMessageOptions = defaultLostMessageOptions,
 ): Promise<Verdict> {
   const { requestTimeoutMs, recoveryWithinMs } = context.thresholds;
@@ -594,7 +486,7 @@ export interface PoolBurstOptions {
  * pg_stat_activity is sampled for connections from the target's address.
  */
 export async function probePoolWithinLimit(
-  context: PostgresProbeContext,
+  context: CheckContext,
   options: PoolBurstOptions = {
     questions: 40,
     sampleEveryMs: 50,

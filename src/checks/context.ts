@@ -1,0 +1,131 @@
+/**
+ * The one thing every check's `run` receives: the environment (local or
+ * remote behind one interface), the target's client, thresholds, the run's
+ * secrets, faults and container helpers, and the abort signal of the check's
+ * time limit. Parts that only a local environment has throw a HarnessBug when
+ * a check that did not declare the requirement reaches for them, instead of
+ * the `environment.local!` a forgotten guard used to crash on.
+ */
+import type { DatabaseSpec } from '../config/profiles.ts';
+import type { Thresholds } from '../config/schema.ts';
+import type { TargetSpec } from '../config/target-spec.ts';
+import type { EnvironmentInfo, LocalTargetInfo } from '../environments/info.ts';
+import { DependencyFaults } from '../environments/local/faults.ts';
+import type { AdminConnection } from '../support/postgres-admin.ts';
+import { secretsOf, type Secret } from '../support/secrets.ts';
+import { TargetClient } from '../target/client.ts';
+
+/** A check reached for something its declared requirements do not guarantee: a mistake in the harness. */
+export class HarnessBug extends Error {
+  override name = 'HarnessBug';
+}
+
+export class CheckContext {
+  readonly environment: EnvironmentInfo;
+  readonly signal: AbortSignal;
+  readonly checkId: string;
+  readonly secrets: readonly Secret[];
+  private faultsOfRun: DependencyFaults | undefined;
+
+  constructor(environment: EnvironmentInfo, checkId: string, signal: AbortSignal) {
+    this.environment = environment;
+    this.checkId = checkId;
+    this.signal = signal;
+    this.secrets = runSecrets(environment);
+  }
+
+  get kind(): EnvironmentInfo['kind'] {
+    return this.environment.kind;
+  }
+
+  get runId(): string {
+    return this.environment.runId;
+  }
+
+  get target(): TargetSpec {
+    return this.environment.target;
+  }
+
+  get thresholds(): Thresholds {
+    return this.environment.thresholds;
+  }
+
+  /** The images this run used, by role (base, runtime, postgres, ...). */
+  get images(): Record<string, string> {
+    return this.environment.images;
+  }
+
+  /** Where the harness reaches the target: the deployed URL, or 127.0.0.1 and the mapped port. */
+  get baseUrl(): string {
+    const url = this.environment.baseUrl;
+    if (!url) throw new HarnessBug(`${this.checkId} asked for the target's URL, which this environment does not have`);
+    return url;
+  }
+
+  /** The local environment's target: image, network, containers. Only for checks that require it. */
+  get local(): LocalTargetInfo {
+    const local = this.environment.local;
+    if (!local) throw new HarnessBug(`${this.checkId} reached for the local environment without requiring 'local'`);
+    return local;
+  }
+
+  /** The target container the environment started. Only for checks that require 'target-container'. */
+  get targetContainerId(): string {
+    const id = this.local.containerId;
+    if (!id)
+      throw new HarnessBug(`${this.checkId} reached for the target container without requiring 'target-container'`);
+    return id;
+  }
+
+  /** The target's readiness route. Only for checks that require 'readiness-route'. */
+  get readinessPath(): string {
+    const path = this.target.paths.ready;
+    if (!path)
+      throw new HarnessBug(`${this.checkId} reached for the readiness route without requiring 'readiness-route'`);
+    return path;
+  }
+
+  /** The target's database declaration. Only for checks that require 'database'. */
+  get database(): DatabaseSpec {
+    const database = this.target.database;
+    if (!database) throw new HarnessBug(`${this.checkId} reached for the database without requiring 'database'`);
+    return database;
+  }
+
+  /** The target's API, bounded by thresholds.requestTimeoutMs unless a call says otherwise. */
+  client(timeoutMs = this.thresholds.requestTimeoutMs): TargetClient {
+    return new TargetClient(this.baseUrl, this.target, timeoutMs);
+  }
+
+  /** Breaks and restores the local dependencies (pause, stop, Cohere faults). */
+  get faults(): DependencyFaults {
+    this.faultsOfRun ??= new DependencyFaults(this.local);
+    return this.faultsOfRun;
+  }
+
+  /** How the harness itself reaches the local PostgreSQL as superuser (through 127.0.0.1). */
+  async postgresAdmin(database?: string): Promise<AdminConnection> {
+    return { url: await this.faults.postgresAdminUrl(), ...(database ? { database } : {}) };
+  }
+
+  /** Where a second container of the target image is started: the run's network, labelled with the run. */
+  get network(): { networkName: string; runId: string } {
+    return { networkName: this.local.networkName, runId: this.runId };
+  }
+}
+
+/**
+ * The values no message or evidence may show: the target's secret variables
+ * (canaries locally) and the local database password. A remote run knows no
+ * secret values; it never reads them.
+ */
+export function runSecrets(environment: EnvironmentInfo): Secret[] {
+  const local = environment.local;
+  if (!local) return [];
+  const secrets = secretsOf(local.environment, environment.target.secretEnv);
+  const password = local.dependencies?.postgres.password;
+  if (password && !secrets.some((secret) => secret.value === password)) {
+    secrets.push(...secretsOf({ POSTGRES_PASSWORD: password }, ['POSTGRES_PASSWORD']));
+  }
+  return secrets;
+}
