@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunArgs, UsageError } from '../src/cli/args.ts';
 import { decideExitCode, ExitCode } from '../src/cli/exit-codes.ts';
-import { selectSuites } from '../src/cli/suites.ts';
+import { listChecks, selectChecks } from '../src/cli/selection.ts';
 import type { CheckRecord } from '../src/report/summary.ts';
 
 describe('run arguments', () => {
@@ -13,6 +13,7 @@ describe('run arguments', () => {
       checks: undefined,
       configFile: undefined,
       reportDir: 'out',
+      list: false,
       help: false,
     });
   });
@@ -44,10 +45,30 @@ describe('run arguments', () => {
 
   it('maps seed task numbers to suite files and names the available ones', () => {
     const suitesDir = path.resolve('suites');
-    expect(selectSuites(suitesDir, ['1.2']).map((suite) => path.basename(suite.file))).toEqual([
+    expect(selectChecks(suitesDir, ['1.2'], undefined).files.map((file) => path.basename(file))).toEqual([
       '1.2-local-docker.test.ts',
     ]);
-    expect(() => selectSuites(suitesDir, ['9.9'])).toThrow(/no suite for seed task 9.9; available: .*1.2/);
+    expect(() => selectChecks(suitesDir, ['9.9'], undefined)).toThrow(/no suite for seed task 9.9; available: .*1.2/);
+  });
+
+  it('refuses a check id the registry does not have, before anything starts, and suggests near ids', () => {
+    const suitesDir = path.resolve('suites');
+    expect(() => selectChecks(suitesDir, ['3.2'], ['3.2/tls-connection'])).toThrow(UsageError);
+    expect(() => selectChecks(suitesDir, ['3.2'], ['3.2/tls-connection'])).toThrow(
+      /no check named 3\.2\/tls-connection; did you mean .*3\.2\/tls-connections/,
+    );
+    const selection = selectChecks(suitesDir, ['1.2', '3.2'], ['1.2/health-200', '3.2/tls-connections']);
+    expect(selection.checks.map((check) => check.id)).toEqual(['1.2/health-200', '3.2/tls-connections']);
+    expect(selection.files.map((file) => path.basename(file))).toEqual([
+      '1.2-local-docker.test.ts',
+      '3.2-postgres.test.ts',
+    ]);
+  });
+
+  it('lists every check with its task and requirements', () => {
+    const listing = listChecks();
+    expect(listing).toContain('3.2 PostgreSQL integration');
+    expect(listing).toMatch(/3\.2\/readiness-on-postgres-pause .*\[needs database, running-target, readiness-route\]/);
   });
 });
 

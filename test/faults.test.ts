@@ -10,9 +10,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultVariants } from '../fixtures/faults/catalog.ts';
 import { getContainerRuntimeClient } from 'testcontainers';
-import { removeRunResources } from '../src/environments/local/resources.ts';
+import { removeRunResources } from '../src/support/run-resources.ts';
 import { newRunId } from '../src/environments/run-context.ts';
-import { containerChecks, probeImageBuilds } from '../src/probes/container.ts';
+import { probeImageBuilds } from '../src/tasks/1.2-local-docker/container.ts';
+import { checkById } from '../src/tasks/index.ts';
 import { buildGoodImage, judgeVariant, runGoodTarget, runVariant } from '../scripts/faults/run-variant.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -69,5 +70,5 @@ it('a failed build is not masked by an older image under the same tag', async ()
     tag,
   });
   expect(verdict).toMatchObject({ status: 'failed', message: expect.stringContaining('COPY failed') });
-  expect(containerChecks.imageBuilds.id).toBe('1.2/image-builds');
+  expect(checkById('1.2/image-builds')?.requires).toEqual(['local']);
 });

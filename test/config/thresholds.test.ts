@@ -284,7 +284,7 @@ describe('performance thresholds in the config', () => {
   it('rejects a bad expression at load, naming its path, the reason and the text', () => {
     const message = configErrorOf({ ...base, thresholds: { performance: { query: ['p(95)<2s', 'p95<300'] } } });
     expect(message).toContain(
-      'thresholds.performance.query.1: expected a threshold expression ' +
+      'thresholds.performance.query[1]: expected a threshold expression ' +
         '(unknown aggregation "p95"; use p(95), avg, min, max, med, count or rate), found "p95<300"',
     );
   });
@@ -295,14 +295,14 @@ describe('performance thresholds in the config', () => {
       thresholds: { performance: { health: ['p(101)<3'], query: ['rate<2', 'p(95)<2s'] } },
     });
     expect(message).toContain(
-      'thresholds.performance.health.0: expected a threshold expression ' +
+      'thresholds.performance.health[0]: expected a threshold expression ' +
         '(percentile must be between 0 and 100, found 101), found "p(101)<3"',
     );
     expect(message).toContain(
-      'thresholds.performance.query.0: expected a threshold expression ' +
+      'thresholds.performance.query[0]: expected a threshold expression ' +
         '(rate is a fraction between 0 and 1, found 2; for percent write 2%), found "rate<2"',
     );
-    expect(message).not.toContain('query.1');
+    expect(message).not.toContain('query[1]');
   });
 
   it('says what a scenario takes when it is not a list of strings', () => {
@@ -311,7 +311,7 @@ describe('performance thresholds in the config', () => {
         'found "p(95)<2s"',
     );
     expect(configErrorOf({ ...base, thresholds: { performance: { query: [2000] } } })).toContain(
-      'thresholds.performance.query.0: expected a threshold expression such as "p(95)<300ms" or "rate<1%", found 2000',
+      'thresholds.performance.query[0]: expected a threshold expression such as "p(95)<300ms" or "rate<1%", found 2000',
     );
   });
 });

@@ -4,12 +4,20 @@
  * edge cases hadolint gets right (ARG-substituted FROM, stage names, `||`,
  * multi-stage USER, heredocs), and the repository's own Dockerfile.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import type { Verdict } from '../src/checks/check.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faultVariants, type FaultVariant } from '../../../fixtures/faults/catalog.ts';
+import { applyDockerfileEdits } from '../../../fixtures/faults/dockerfile-edits.ts';
+import { runCheck } from '../../../src/checks/run.ts';
+import type { TargetSpec } from '../../../src/config/target-spec.ts';
+import { dockerfileTask } from '../../../src/tasks/1.1-dockerfile/checks.ts';
+import { fakeEnvironment, targetSpec } from '../../support/environment.ts';
+import type { Verdict } from '../../../src/checks/check.ts';
 import {
-  dockerfileChecks,
+  dockerfileRules,
   evaluateDockerfile,
   evaluateRule,
   finalStageBaseImage,
@@ -18,7 +26,7 @@ import {
   readDockerfileInput,
   substitute,
   type DockerfileRule,
-} from '../src/probes/dockerfile-rules.ts';
+} from '../../../src/tasks/1.1-dockerfile/dockerfile-rules.ts';
 
 const goodIgnore = [
   '.env',
@@ -313,11 +321,13 @@ describe('1.1/dockerignore-excludes-secrets', () => {
 describe('every rule', () => {
   const broken = 'FROM node\nRUN apt-get update && apt-get install -y x | tee log\nADD . /app\nCMD node app\n';
 
-  it('has a check spec with a 1.1 id, and fails a Dockerfile that breaks them all', () => {
+  it('is declared as a 1.1 check that needs nothing but the files, and fails a Dockerfile that breaks them all', () => {
+    const fileChecks = dockerfileTask.checks.filter((check) => check.requires.length === 0);
+    expect(fileChecks).toHaveLength(dockerfileRules.length);
+    for (const check of fileChecks) expect(check.id).toMatch(/^1\.1\/[a-z0-9-]+$/);
     const verdicts = evaluateDockerfile({ dockerfile: broken, dockerignore: undefined, buildArgs: {} });
-    for (const [name, spec] of Object.entries(dockerfileChecks)) {
-      expect(spec.id).toMatch(/^1\.1\/[a-z0-9-]+$/);
-      const verdict = verdicts[name as DockerfileRule];
+    for (const name of dockerfileRules) {
+      const verdict = verdicts[name];
       // No secret in `broken`: that rule must pass here and is failed above.
       if (name === 'noSecretsInDockerfile') expectPass(verdict);
       else expectFail(verdict);
@@ -349,7 +359,7 @@ describe("the repository's own build", () => {
   it("the seed-python fixture's Dockerfile passes every Dockerfile rule", async () => {
     const input = await readDockerfileInput('fixtures/targets/seed-python', 'Dockerfile', {});
     const verdicts = evaluateDockerfile(input);
-    for (const name of Object.keys(dockerfileChecks) as DockerfileRule[]) {
+    for (const name of dockerfileRules) {
       if (name === 'dockerignoreExcludesSecrets') continue;
       expect(verdicts[name].status, `${name}: ${shown(verdicts[name])}`).toBe('passed');
     }
@@ -360,58 +370,50 @@ describe("the repository's own build", () => {
   });
 });
 
-/** The 1.1 fault variants whose defect is in the files: the rule they name catches them, by its symptom. */
+/**
+ * The 1.1 fault variants whose defect is in the files: the declared check
+ * catches each, run through the same runner as a real run, by its symptom.
+ */
 describe('static fault variants', () => {
-  const faultsDir = 'fixtures/faults';
-  const ruleById = new Map(Object.entries(dockerfileChecks).map(([name, spec]) => [spec.id, name as DockerfileRule]));
-  const variants = readdirSync(faultsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => ({
-      name: entry.name,
-      dir: path.join(faultsDir, entry.name),
-      // Read directly: these fields are all this test needs.
-      ...(JSON.parse(readFileSync(path.join(faultsDir, entry.name, 'fault.json'), 'utf8')) as {
-        caughtBy: string;
-        symptom: string;
-        context?: string;
-      }),
-    }))
-    .filter((variant) => ruleById.has(variant.caughtBy));
+  const fileChecks = new Map(
+    dockerfileTask.checks.filter((check) => check.requires.length === 0).map((check) => [check.id, check]),
+  );
+  const variants = faultVariants.filter((variant) => fileChecks.has(variant.caughtBy));
+  let workDir: string;
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), 'shipshape-rules-'));
+  });
+  afterAll(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** The variant's build as the fault runner makes it: the edited root Dockerfile, or the variant's own. */
+  async function variantTarget(variant: FaultVariant): Promise<Partial<TargetSpec>> {
+    if (!variant.dockerfileEdits) {
+      return {
+        context: path.resolve(variant.dir),
+        dockerfile: 'Dockerfile',
+        buildArgs: { TARGET_IMAGE: 'shipshape-fault/good-reference:latest' },
+      };
+    }
+    const file = path.join(workDir, `${variant.name}.Dockerfile`);
+    const edited = applyDockerfileEdits(readFileSync('Dockerfile', 'utf8'), variant.dockerfileEdits, {
+      variant: variant.name,
+    });
+    await writeFile(file, edited);
+    return { context: process.cwd(), dockerfile: file };
+  }
 
   it('cover every static rule', () => {
-    expect(new Set(variants.map((variant) => variant.caughtBy))).toEqual(new Set(ruleById.keys()));
+    expect(new Set(variants.map((variant) => variant.caughtBy))).toEqual(new Set(fileChecks.keys()));
   });
 
-  it.each(variants)('$name fails $caughtBy with its symptom', async (variant) => {
-    const input =
-      variant.context === 'repository'
-        ? await readDockerfileInput('.', path.join(variant.dir, 'Dockerfile'), {})
-        : await readDockerfileInput(variant.dir, 'Dockerfile', {
-            TARGET_IMAGE: 'shipshape-fault/good-reference:latest',
-          });
-    const verdict = evaluateRule(ruleById.get(variant.caughtBy)!, input);
-    expect(verdict.status, shown(verdict)).toBe('failed');
-    expect(shown(verdict)).toContain(variant.symptom);
+  it.each(variants)('$name fails $caughtBy with its symptom, in production runs too', async (variant) => {
+    const target = targetSpec(await variantTarget(variant));
+    for (const kind of ['local', 'remote'] as const) {
+      const verdict = await runCheck(fileChecks.get(variant.caughtBy)!, fakeEnvironment({ kind, target }));
+      expect(verdict.status, shown(verdict)).toBe('failed');
+      expect(shown(verdict)).toContain(variant.symptom);
+    }
   });
-
-  it.each(variants.filter((variant) => variant.context === 'repository'))(
-    '$name is the repository Dockerfile with one edit',
-    (variant) => {
-      const original = readFileSync('Dockerfile', 'utf8').split('\n');
-      // The variant opens with its own "# Fault: ..." comment block, then the copy.
-      const copy = readFileSync(path.join(variant.dir, 'Dockerfile'), 'utf8').split('\n');
-      const start = copy.indexOf(original[0]!);
-      expect(start, 'the copy keeps the original first line').toBeGreaterThan(0);
-      expect(copy.slice(0, start).every((line) => line.startsWith('#'))).toBe(true);
-      const body = copy.slice(start);
-      const removed = original.filter((line) => !body.includes(line));
-      const added = body.filter((line) => !original.includes(line));
-      // One edit: a changed line (1 + 1), an added or removed line, or a two-line instruction removed.
-      expect(
-        removed.length + added.length,
-        `removed ${JSON.stringify(removed)}, added ${JSON.stringify(added)}`,
-      ).toBeLessThanOrEqual(2);
-      expect(removed.length + added.length).toBeGreaterThan(0);
-    },
-  );
 });

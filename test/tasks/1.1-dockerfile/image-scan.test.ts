@@ -11,17 +11,16 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Verdict } from '../src/checks/check.ts';
-import { loadConfig } from '../src/config/load.ts';
-import { buildImage } from '../src/environments/local/image-build.ts';
-import { resolveImages, targetBuildArgs } from '../src/environments/local/images.ts';
-import { listRunResources, removeRunResources } from '../src/environments/local/resources.ts';
-import { newRunId } from '../src/environments/run-context.ts';
-import { finalStageBaseImage } from '../src/probes/dockerfile-rules.ts';
-import { configSecretsVerdict, userVerdict } from '../src/probes/image-config.ts';
-import { NeedleScanner, scanSaveArchive } from '../src/probes/image-layers.ts';
+import type { Verdict } from '../../../src/checks/check.ts';
+import { loadConfig } from '../../../src/config/load.ts';
+import { buildImage } from '../../../src/environments/local/image-build.ts';
+import { resolveImages, targetBuildArgs } from '../../../src/environments/local/images.ts';
+import { listRunResources, removeRunResources } from '../../../src/support/run-resources.ts';
+import { newRunId } from '../../../src/environments/run-context.ts';
+import { finalStageBaseImage } from '../../../src/tasks/1.1-dockerfile/dockerfile-rules.ts';
+import { configSecretsVerdict, userVerdict } from '../../../src/tasks/1.1-dockerfile/image-config.ts';
+import { NeedleScanner, scanSaveArchive } from '../../../src/tasks/1.1-dockerfile/image-layers.ts';
 import {
-  imageChecks,
   probeConfigSecrets,
   probeExposesPort,
   probeImageHealthcheck,
@@ -30,10 +29,11 @@ import {
   probeRuntimePresent,
   probeSecretFiles,
   probeSizeWithinBudget,
-} from '../src/probes/image-scan.ts';
-import { redact, secretNeedles, type SecretNeedle } from '../src/probes/image-secrets.ts';
-import { profiles, type RuntimeSpec } from '../src/target/profiles.ts';
-import { buildFixtureImage, debianImage, removeFixtureImages } from './support/image-fixtures.ts';
+} from '../../../src/tasks/1.1-dockerfile/image-scan.ts';
+import { redact, secretNeedles, type Secret } from '../../../src/support/secrets.ts';
+import { dockerfileTask } from '../../../src/tasks/1.1-dockerfile/checks.ts';
+import { profiles, type RuntimeSpec } from '../../../src/config/profiles.ts';
+import { buildFixtureImage, debianImage, removeFixtureImages } from '../../support/image-fixtures.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 const runId = newRunId();
@@ -75,27 +75,28 @@ describe('the reference image', () => {
     const profile = profiles.reference;
     const base = finalStageBaseImage(readFileSync('Dockerfile', 'utf8'), buildArgs);
     const verdicts: Record<string, Verdict> = {
-      [imageChecks.nonRootUser.id]: await probeNonRootUser(tag, needles),
-      [imageChecks.exposesPort.id]: await probeExposesPort(tag, 8000),
-      [imageChecks.imageHealthcheck.id]: await probeImageHealthcheck(tag),
-      [imageChecks.noSecretsInImageConfig.id]: await probeConfigSecrets(tag, needles),
-      [imageChecks.noSecretFilesInLayers.id]: await probeSecretFiles(tag, needles),
-      [imageChecks.noAddedSetuid.id]: await probeNoAddedSetuid(tag, base, needles),
-      [imageChecks.sizeWithinBudget.id]: await probeSizeWithinBudget(tag, profile.imageSizeBudgetMb, 1234),
-      [imageChecks.runtimePresent.id]: await probeRuntimePresent(tag, profile.runtime, runId),
+      ['1.1/non-root-user']: await probeNonRootUser(tag, needles),
+      ['1.1/exposes-port']: await probeExposesPort(tag, 8000),
+      ['1.1/image-healthcheck']: await probeImageHealthcheck(tag),
+      ['1.1/no-secrets-in-image-config']: await probeConfigSecrets(tag, needles),
+      ['1.1/no-secret-files-in-layers']: await probeSecretFiles(tag, needles),
+      ['1.1/no-added-setuid']: await probeNoAddedSetuid(tag, base, needles),
+      ['1.1/image-size-within-budget']: await probeSizeWithinBudget(tag, profile.imageSizeBudgetMb, 1234),
+      ['1.1/runtime-present']: await probeRuntimePresent(tag, profile.runtime, runId),
     };
     expect(Object.keys(verdicts).sort()).toEqual(
-      Object.values(imageChecks)
-        .map((spec) => spec.id)
+      dockerfileTask.checks
+        .filter((check) => check.requires.includes('built-image'))
+        .map((check) => check.id)
         .sort(),
     );
     for (const [id, verdict] of Object.entries(verdicts))
       expect(verdict.status, `${id}: ${shown(verdict)}`).toBe('passed');
-    expect(verdicts[imageChecks.nonRootUser.id]!.message).toContain('node (uid 1000)');
-    expect(verdicts[imageChecks.runtimePresent.id]!.message).toMatch(/node --version: v24\./);
-    expect(verdicts[imageChecks.sizeWithinBudget.id]!.message).toMatch(/MB \(budget 400 MB\); built in 1\.2 s/);
+    expect(verdicts['1.1/non-root-user']!.message).toContain('node (uid 1000)');
+    expect(verdicts['1.1/runtime-present']!.message).toMatch(/node --version: v24\./);
+    expect(verdicts['1.1/image-size-within-budget']!.message).toMatch(/MB \(budget 400 MB\); built in 1\.2 s/);
     // The base's own setuid binaries (su, passwd, mount) are counted, not flagged.
-    expect(verdicts[imageChecks.noAddedSetuid.id]!.message).toMatch(/[1-9]\d* come with the base image/);
+    expect(verdicts['1.1/no-added-setuid']!.message).toMatch(/[1-9]\d* come with the base image/);
   });
 
   it('leaves no container of the run behind', async () => {
@@ -226,7 +227,7 @@ describe('1.1/no-secret-files-in-layers', () => {
       '/srv/home/.ssh/id_ed25519: an SSH private key',
       '/srv/repo/.git: a .git directory',
       '/srv/app/config.yml: contains the canary for COHERE_API_KEY',
-      '/srv/app/config.yml: contains the canary for the password in DATABASE_URL',
+      '/srv/app/config.yml: contains the canary for DATABASE_URL (its password)',
     );
     const text = shown(verdict);
     expect(text).not.toMatch(/ca\.pem|ca-certificates|id_ed25519\.pub|\/srv\/app\/\.npmrc/);
@@ -387,7 +388,7 @@ describe('the layer reader', () => {
       { name: 'etc/passwd', content: 'root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n' },
     ],
   ];
-  const split: SecretNeedle[] = [{ owner: 'SPLIT', value: 'canary-split-value' }];
+  const split: Secret[] = [{ name: 'SPLIT', value: 'canary-split-value' }];
 
   for (const layout of ['legacy', 'oci'] as const) {
     it(`reads the ${layout} layout: whiteouts, opaque directories and replaced files`, async () => {
@@ -412,10 +413,10 @@ describe('the layer reader', () => {
   });
 
   it('finds a needle split across chunks, and only once per owner', () => {
-    const scanner = new NeedleScanner([{ owner: 'K', value: 'abcdef' }]);
+    const scanner = new NeedleScanner([{ name: 'K', value: 'abcdef' }]);
     for (const chunk of ['xxab', 'c', 'dexx', 'abcdef']) scanner.push(Buffer.from(chunk));
     expect([...scanner.found]).toEqual(['K']);
-    const miss = new NeedleScanner([{ owner: 'K', value: 'abcdef' }]);
+    const miss = new NeedleScanner([{ name: 'K', value: 'abcdef' }]);
     for (const chunk of ['abc', 'xdef']) miss.push(Buffer.from(chunk));
     expect(miss.found.size).toBe(0);
   });

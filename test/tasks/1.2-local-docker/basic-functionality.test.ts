@@ -7,8 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { probeQueryAnswers, probeWebSocketAnswers } from '../src/probes/basic-functionality.ts';
-import { profiles } from '../src/target/profiles.ts';
+import { probeQueryAnswers, probeWebSocketAnswers } from '../../../src/tasks/1.2-local-docker/basic-functionality.ts';
+import { profiles } from '../../../src/config/profiles.ts';
+import { TargetClient } from '../../../src/target/client.ts';
 
 const target = profiles.reference;
 let server: Server | undefined;
@@ -54,7 +55,7 @@ describe('1.2/query-answers', () => {
       received = JSON.parse(body);
       json(response, 200, { answer: 'Bind to 0.0.0.0.', sources: ['Ports'], conversation_id: 'c-1' });
     });
-    const verdict = await probeQueryAnswers(url, target, 2_000);
+    const verdict = await probeQueryAnswers(new TargetClient(url, target, 2_000));
     expect(verdict).toMatchObject({ status: 'passed', message: expect.stringContaining('1 source(s)') });
     expect(received).toEqual({ query: 'What does this book cover?' });
     expect(deleted).toEqual(['/api/v1/conversations/c-1']);
@@ -67,7 +68,7 @@ describe('1.2/query-answers', () => {
     [200, { response: 'renamed field', sources: [] }, /without a "answer" text/],
   ])('fails on %i %j', async (status, body, message) => {
     const url = await serve((_request, _body, response) => json(response, status, body));
-    const verdict = await probeQueryAnswers(url, target, 2_000);
+    const verdict = await probeQueryAnswers(new TargetClient(url, target, 2_000));
     expect(verdict.status).toBe('failed');
     expect(verdict.message).toMatch(message);
   });
@@ -81,11 +82,11 @@ describe('1.2/query-answers', () => {
       ...target,
       query: { ...target.query, questionField: 'question', answerField: 'text', sourcesField: 'refs' },
     };
-    expect(await probeQueryAnswers(url, shaped, 2_000)).toMatchObject({ status: 'passed' });
+    expect(await probeQueryAnswers(new TargetClient(url, shaped, 2_000))).toMatchObject({ status: 'passed' });
   });
 
   it('fails when nothing answers', async () => {
-    const verdict = await probeQueryAnswers('http://127.0.0.1:9', target, 2_000);
+    const verdict = await probeQueryAnswers(new TargetClient('http://127.0.0.1:9', target, 2_000));
     expect(verdict).toMatchObject({ status: 'failed', message: expect.stringContaining('got no answer') });
   });
 });
@@ -103,7 +104,7 @@ describe('1.2/websocket-answers', () => {
         socket.send(JSON.stringify({ type: 'response', message: 'Bind to ::.', sources: ['Ports'] }));
       });
     });
-    const verdict = await probeWebSocketAnswers(url, target, 2_000);
+    const verdict = await probeWebSocketAnswers(new TargetClient(url, target, 2_000));
     expect(verdict).toMatchObject({
       status: 'passed',
       message: expect.stringContaining('frames seen: keep-alive, delta, response'),
@@ -116,14 +117,14 @@ describe('1.2/websocket-answers', () => {
     ['a response without sources', { type: 'response', message: 'x' }, /has no "sources" list/],
   ])('fails on %s', async (_case, reply, message) => {
     const url = await serve(httpNotUsed, (socket) => socket.on('message', () => socket.send(JSON.stringify(reply))));
-    const verdict = await probeWebSocketAnswers(url, target, 1_000);
+    const verdict = await probeWebSocketAnswers(new TargetClient(url, target, 1_000));
     expect(verdict.status).toBe('failed');
     expect(verdict.message).toMatch(message);
   });
 
   it('fails when the server closes the socket instead of answering', async () => {
     const url = await serve(httpNotUsed, (socket) => socket.on('message', () => socket.close(1011, 'boom')));
-    const verdict = await probeWebSocketAnswers(url, target, 2_000);
+    const verdict = await probeWebSocketAnswers(new TargetClient(url, target, 2_000));
     expect(verdict).toMatchObject({
       status: 'failed',
       message: expect.stringContaining('closed the socket (code 1011'),
@@ -132,7 +133,7 @@ describe('1.2/websocket-answers', () => {
 
   it('fails when there is no WebSocket route', async () => {
     const url = await serve(httpNotUsed);
-    const verdict = await probeWebSocketAnswers(url, target, 2_000);
+    const verdict = await probeWebSocketAnswers(new TargetClient(url, target, 2_000));
     expect(verdict).toMatchObject({ status: 'failed', message: expect.stringContaining('could not talk to /ws') });
   });
 });

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probeHealth200, probeReady200 } from '../src/probes/container.ts';
+import { probeHealth200, probeReady200 } from '../../../src/tasks/1.2-local-docker/container.ts';
 
 let server: Server | undefined;
 

@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import type { LocalTargetInfo } from '../src/environments/info.ts';
-import { judgeLogLines, secretsOf, splitOutput, type OutputLine } from '../src/probes/log-lines.ts';
-import { dependencyAddresses, nextRequestId, requiredVariablesTimeoutMs } from '../src/probes/production-readiness.ts';
-import { mapLimited } from '../src/probes/readiness-docker.ts';
+import type { LocalTargetInfo } from '../../../src/environments/info.ts';
+import { judgeLogLines, splitOutput, type OutputLine } from '../../../src/support/log-lines.ts';
+import { secretsOf } from '../../../src/support/secrets.ts';
+import {
+  dependencyAddresses,
+  nextRequestId,
+  requiredVariablesTimeoutMs,
+} from '../../../src/tasks/3.1-production-readiness/probes.ts';
+import { mapLimited } from '../../../src/support/docker.ts';
 import {
   internalErrorVerdict,
   internalsInBody,
   logLineKeepsDetail,
   type InternalErrorObservation,
   type InternalsContext,
-} from '../src/probes/readiness-error-body.ts';
-import { jsonLogsVerdict } from '../src/probes/readiness-json-logs.ts';
-import { judgeMissingVariable, requiredVariablesVerdict } from '../src/probes/readiness-required-env.ts';
+} from '../../../src/tasks/3.1-production-readiness/internal-error.ts';
+import { jsonLogsVerdict } from '../../../src/tasks/3.1-production-readiness/json-logs.ts';
+import {
+  judgeMissingVariable,
+  requiredVariablesVerdict,
+} from '../../../src/tasks/3.1-production-readiness/required-variables.ts';
 
 const environment = {
   DATABASE_URL: 'postgres://shipshape:local-ab12cd34@postgres:5432/shipshape?sslmode=require',

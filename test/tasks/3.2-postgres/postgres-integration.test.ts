@@ -6,8 +6,7 @@
  * against the reference.
  */
 import { describe, expect, it } from 'vitest';
-import type { EnvironmentInfo, LocalTargetInfo } from '../src/environments/info.ts';
-import { defaultThresholds } from '../src/config/schema.ts';
+import type { LocalTargetInfo } from '../../../src/environments/info.ts';
 import {
   evaluateAcceptedStored,
   evaluateOutageTimeline,
@@ -22,11 +21,9 @@ import {
   type OutageBounds,
   type QuestionOutcome,
   type ReadinessSample,
-} from '../src/probes/postgres-evaluate.ts';
-import { maskVerdict, needsDatabase, targetDatabaseName, uniqueMarker } from '../src/probes/postgres-integration.ts';
-import { failed, passed } from '../src/checks/check.ts';
-import { profiles } from '../src/target/profiles.ts';
-import { resolveTarget } from '../src/target/spec.ts';
+} from '../../../src/tasks/3.2-postgres/evaluate.ts';
+import { targetDatabaseName, uniqueMarker } from '../../../src/tasks/3.2-postgres/probes.ts';
+import { passed } from '../../../src/checks/check.ts';
 
 describe('identifier quoting', () => {
   it('quotes plain names', () => {
@@ -340,43 +337,7 @@ describe('accepted questions are stored', () => {
   });
 });
 
-describe('skips and masking', () => {
-  const seedTarget = resolveTarget(
-    { name: 'seed', profile: 'seed', dockerfile: 'D', context: '.', buildArgs: {}, port: 8000, environment: {} },
-    '/',
-  );
-  const environment = (target = seedTarget): EnvironmentInfo => ({
-    envName: 'local',
-    kind: 'local',
-    runId: 'r',
-    reportDir: '/tmp',
-    images: {},
-    target,
-    thresholds: defaultThresholds,
-  });
-
-  it('skips with the reason when the target declares no database', () => {
-    expect(needsDatabase(environment())).toEqual({
-      status: 'skipped',
-      message: 'the target declares no database (target.database)',
-    });
-    const withDatabase = { ...seedTarget, database: profiles.reference.database };
-    expect(needsDatabase(environment(withDatabase))).toBeUndefined();
-  });
-
-  it('masks secret values in the message and the evidence', () => {
-    const verdict = maskVerdict(failed('url postgres://u:hunter2@h/db', 'again hunter2 and canary-x'), [
-      { name: 'POSTGRES_PASSWORD', value: 'hunter2' },
-      { name: 'COHERE_API_KEY', value: 'canary-x' },
-    ]);
-    expect(verdict).toEqual(
-      failed(
-        'url postgres://u:[POSTGRES_PASSWORD masked]@h/db',
-        'again [POSTGRES_PASSWORD masked] and [COHERE_API_KEY masked]',
-      ),
-    );
-  });
-
+describe('the database the target uses', () => {
   it('reads the database the target uses from its DATABASE_URL, or none', () => {
     const local = (url?: string): LocalTargetInfo => ({
       image: 'i',
