@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig } from '../../src/config/load.ts';
-import type { ShipshapeConfigInput } from '../../src/config/schema.ts';
+import { ConfigError } from '../../src/config/load.ts';
+import { baseConfig, resolveRaw } from '../support/config.ts';
 import {
   evaluateThreshold,
   parseThreshold,
@@ -216,27 +216,8 @@ describe('evaluateThreshold', () => {
 });
 
 describe('performance thresholds in the config', () => {
-  const base: ShipshapeConfigInput = {
-    target: { name: 'reference', dockerfile: 'Dockerfile', context: '.' },
-    images: {
-      base: 'node:24-bookworm-slim',
-      runtime: 'debian:bookworm-slim',
-      postgres: 'postgres:17-bookworm',
-      qdrant: 'qdrant/qdrant:v1.19.0',
-      substitutes: {
-        base: 'shipshape-airgap/node:24-bookworm-slim',
-        runtime: 'shipshape-airgap/debian:bookworm',
-        postgres: 'shipshape-airgap/postgres:15-bookworm',
-        qdrant: 'shipshape-standin/qdrant:latest',
-        cohere: 'shipshape-standin/cohere:latest',
-      },
-    },
-    environments: { local: { kind: 'local' } },
-  };
-
-  function resolve(raw: unknown) {
-    return resolveConfig(raw, { envName: 'local', env: {}, configFile: '/project/shipshape.config.ts' });
-  }
+  const base = baseConfig;
+  const resolve = (raw: unknown) => resolveRaw(raw);
 
   function configErrorOf(raw: unknown): string {
     try {

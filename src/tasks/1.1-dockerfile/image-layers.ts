@@ -13,6 +13,7 @@ import tar from 'tar-stream';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { describeStep } from './image-config.ts';
 import type { Secret } from '../../support/secrets.ts';
+import { parseJson } from '../../support/http.ts';
 
 export interface LayerSummary {
   index: number;
@@ -304,7 +305,7 @@ export async function scanSaveArchive(archive: Readable, needles: readonly Secre
       continue;
     }
     if (name.endsWith('.json') || name === 'repositories') {
-      jsons.set(name, parseJson(await readAll(entry, jsonBytes)));
+      jsons.set(name, parseJson((await readAll(entry, jsonBytes)).toString('utf8')));
       continue;
     }
     if (!name.endsWith('/layer.tar') && !name.startsWith('blobs/')) {
@@ -315,7 +316,7 @@ export async function scanSaveArchive(archive: Readable, needles: readonly Secre
     // A legacy layer.tar is a tar by name; an empty one is only zero blocks and has no ustar magic.
     const kind = name.endsWith('/layer.tar') || head.every((byte) => byte === 0) ? 'tar' : sniff(head);
     if (kind === 'json') {
-      jsons.set(name, parseJson(await readAll(whole, jsonBytes)));
+      jsons.set(name, parseJson((await readAll(whole, jsonBytes)).toString('utf8')));
       continue;
     }
     const inflate = decompressor(kind);
@@ -329,14 +330,6 @@ export async function scanSaveArchive(archive: Readable, needles: readonly Secre
   }
   await feeding;
   return assemble({ layers, jsons, links, needles, bytesRead, started });
-}
-
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 function resolveLink(from: string, target: string): string {

@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, resolveConfig } from '../src/config/load.ts';
-import type { ShipshapeConfigInput } from '../src/config/schema.ts';
+import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { baseConfig, resolveRaw } from '../support/config.ts';
 
-const base: ShipshapeConfigInput = {
-  target: { name: 'reference', dockerfile: 'Dockerfile', context: '.' },
-  images: {
-    base: 'node:24-bookworm-slim',
-    runtime: 'debian:bookworm-slim',
-    postgres: 'postgres:17-bookworm',
-    qdrant: 'qdrant/qdrant:v1.19.0',
-    substitutes: {
-      base: 'shipshape-airgap/node:24-bookworm-slim',
-      runtime: 'shipshape-airgap/debian:bookworm',
-      postgres: 'shipshape-airgap/postgres:15-bookworm',
-      qdrant: 'shipshape-standin/qdrant:latest',
-      cohere: 'shipshape-standin/cohere:latest',
-    },
-  },
-  environments: { local: { kind: 'local' }, production: { kind: 'remote' } },
-};
-
-function resolve(raw: unknown, envName = 'local', env: NodeJS.ProcessEnv = {}) {
-  return resolveConfig(raw, { envName, env, configFile: '/project/shipshape.config.ts' });
-}
+const base = baseConfig;
+const resolve = resolveRaw;
 
 function errorOf(action: () => unknown): string {
   try {
