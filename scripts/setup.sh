@@ -43,16 +43,36 @@ for dir in . backend fixtures/standins/*/; do
   fi
 done
 
-# 3. A Docker engine.
+# 3. Debian packages the scripts call that a new machine lacks, each with the command that shows it is there.
+#    test/setup/commands.test.ts holds every command the scripts call against this list and the packages a new
+#    machine has (../shared/machine/fresh-debian-packages.txt): a package forgotten here fails CI, not a user.
+debian_packages=(
+  docker.io:dockerd     # the container engine (Debian's, 20.10)
+  debootstrap:debootstrap # the air-gapped base image's root filesystem
+)
+if [ -f /etc/debian_version ]; then
+  missing=()
+  for entry in "${debian_packages[@]}"; do
+    # An engine that already answers (Docker Desktop, a remote DOCKER_HOST) needs no local dockerd.
+    [ "${entry%%:*}" = docker.io ] && docker info >/dev/null 2>&1 && continue
+    command -v "${entry#*:}" >/dev/null 2>&1 || missing+=("${entry%%:*}")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || fail "these Debian packages are missing: ${missing[*]}; run as root, or: sudo apt-get install ${missing[*]}"
+    say "installing from Debian's packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+      fail "apt-get install ${missing[*]} failed (see above)"
+    did+=("installed ${missing[*]}")
+  else
+    say "debian packages: present (${debian_packages[*]%%:*})"
+  fi
+fi
+
+# 4. A Docker engine.
 if docker info >/dev/null 2>&1; then
   say "docker engine: running ($(docker version --format '{{.Server.Version}}' 2>/dev/null))"
 elif [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
-  if ! command -v dockerd >/dev/null 2>&1; then
-    say "installing docker.io from Debian's packages"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
-    did+=("installed docker.io")
-  fi
   say "starting dockerd (log: /var/log/shipshape-dockerd.log)"
   # setsid: the engine must outlive this script and the npm process that runs it.
   setsid nohup dockerd >/var/log/shipshape-dockerd.log 2>&1 </dev/null &
@@ -63,7 +83,7 @@ else
   fail "no Docker engine answers. Start Docker Desktop, or on Linux install Docker Engine (https://docs.docker.com/engine/install/) and make sure \`docker info\` works for this user"
 fi
 
-# 4. Images: the official ones where a registry answers, else the air-gapped substitutes.
+# 5. Images: the official ones where a registry answers, else the air-gapped substitutes.
 read -r -a official_images < <(node --input-type=module -e \
   "const { default: c } = await import('./shipshape.config.ts'); console.log(c.images.base, c.images.runtime, c.images.postgres, c.images.qdrant)")
 images_source=${SHIPSHAPE_IMAGES:-auto}
@@ -88,7 +108,7 @@ else
   [ "$before" = "$(docker images -q 'shipshape-airgap/*' | sort | sha256sum)" ] || did+=("built air-gapped images")
 fi
 
-# 5. The stand-ins for Qdrant and Cohere (DESIGN section 4), on the same base image.
+# 6. The stand-ins for Qdrant and Cohere (DESIGN section 4), on the same base image.
 say "building stand-in images"
 node scripts/build-standins.ts || fail "a stand-in image did not build (see above)"
 
