@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { TaskOrderSequencer } from './src/checks/task-order.ts';
 
 export default defineConfig({
   test: {
+    sequence: { sequencer: TaskOrderSequencer },
     projects: [
       {
         test: {
@@ -19,6 +21,7 @@ export default defineConfig({
           globalSetup: ['src/environments/global-setup.ts'],
           // The suites share one environment and some break it on purpose (a paused database): one file at a time.
           fileParallelism: false,
+          sequence: { shuffle: false },
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

@@ -26,6 +26,7 @@ export class CheckContext {
   readonly checkId: string;
   readonly secrets: readonly Secret[];
   private faultsOfRun: DependencyFaults | undefined;
+  private lastNote: string | undefined;
 
   constructor(environment: EnvironmentInfo, checkId: string, signal: AbortSignal) {
     this.environment = environment;
@@ -99,13 +100,34 @@ export class CheckContext {
 
   /** Breaks and restores the local dependencies (pause, stop, Cohere faults). */
   get faults(): DependencyFaults {
-    this.faultsOfRun ??= new DependencyFaults(this.local);
+    this.faultsOfRun ??= new DependencyFaults(this.local, this.signal);
     return this.faultsOfRun;
   }
 
   /** How the harness itself reaches the local PostgreSQL as superuser (through 127.0.0.1). */
   async postgresAdmin(database?: string): Promise<AdminConnection> {
     return { url: await this.faults.postgresAdminUrl(), ...(database ? { database } : {}) };
+  }
+
+  /**
+   * What the check saw last (a readiness answer, a container state): if the
+   * check runs out of time, its verdict says what it was waiting for.
+   */
+  note(observation: string): void {
+    this.lastNote = observation;
+  }
+
+  get lastObservation(): string | undefined {
+    return this.lastNote;
+  }
+
+  /**
+   * Undoes whatever the check left broken: the faults it injected and any
+   * dependency paused or stopped. Returns what had to be undone.
+   */
+  async restoreEnvironment(): Promise<string[]> {
+    if (this.environment.kind !== 'local' || !this.environment.local?.dependencies) return [];
+    return this.faults.restoreAll();
   }
 
   /** Where a second container of the target image is started: the run's network, labelled with the run. */

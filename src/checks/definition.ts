@@ -49,7 +49,10 @@ export function defineTask(task: TaskDefinition): TaskDefinition {
   return task;
 }
 
+/** The check's limit: the config's override for its id, else its own, else the default. */
 export function timeLimitOf(check: CheckDefinition, inputs: LimitInputs): number {
+  const override = inputs.thresholds.checkTimeLimitsMs[check.id];
+  if (override !== undefined) return override;
   const limit = check.timeLimitMs ?? defaultTimeLimitMs;
   return typeof limit === 'function' ? limit(inputs) : limit;
 }

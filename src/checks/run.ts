@@ -23,18 +23,47 @@ export async function runCheck(check: CheckDefinition, environment: EnvironmentI
   const controller = new AbortController();
   const ctx = new CheckContext(environment, check.id, controller.signal);
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<Verdict>((resolve) => {
+  const timedOut = new Promise<'timed out'>((resolve) => {
     timer = setTimeout(() => {
       controller.abort(new CheckTimedOut(`${check.id} did not finish within its time limit of ${limitMs} ms`));
-      resolve(failed(`did not finish within its time limit (${(limitMs / 1000).toFixed(0)} s)`));
+      resolve('timed out');
     }, limitMs);
   });
+  let verdict: Verdict;
   try {
-    const verdict = await Promise.race([check.run(ctx).catch(errorVerdict), timedOut]);
-    return maskVerdict(verdict, ctx.secrets);
+    const outcome = await Promise.race([check.run(ctx).catch(errorVerdict), timedOut]);
+    verdict =
+      outcome === 'timed out'
+        ? failed(
+            `did not finish within its time limit (${(limitMs / 1000).toFixed(0)} s)`,
+            ctx.lastObservation ? `last seen: ${ctx.lastObservation}` : undefined,
+          )
+        : outcome;
   } finally {
     clearTimeout(timer);
   }
+  return maskVerdict(await restoredAfter(ctx, verdict), ctx.secrets);
+}
+
+/**
+ * A fault must not outlive its check: whatever the check left broken (it
+ * timed out mid-outage, or forgot) is undone here, and the check that left it
+ * fails, so the checks after it do not inherit the damage and blame the wrong thing.
+ */
+async function restoredAfter(ctx: CheckContext, verdict: Verdict): Promise<Verdict> {
+  let undone: string[];
+  try {
+    undone = await ctx.restoreEnvironment();
+  } catch (error) {
+    const why = `the environment could not be restored after this check: ${(error as Error).message}`;
+    return verdict.status === 'failed'
+      ? failed(verdict.message, [verdict.evidence, why].filter(Boolean).join('\n'))
+      : failed(why);
+  }
+  if (undone.length === 0) return verdict;
+  const left = `left the environment broken (${undone.join('; ')}); the harness restored it`;
+  if (verdict.status === 'failed') return failed(verdict.message, [verdict.evidence, left].filter(Boolean).join('\n'));
+  return failed(left, `the check's own verdict was: ${verdict.message}`);
 }
 
 /** A probe that throws could not judge: the check fails with the reason, never a stack trace. */

@@ -190,6 +190,13 @@ export const thresholdsSchema = z.strictObject({
   outageDetectedWithinMs: positiveMs.default(10_000),
   /** And readiness must recover within this once the dependency is back. */
   recoveryWithinMs: positiveMs.default(30_000),
+  /** Per check id, a time limit replacing the check's own (`{ '3.2/pool-within-limit': 60000 }`). */
+  checkTimeLimitsMs: z
+    .record(
+      z.string().regex(/^\d+\.\d+\/[a-z0-9-]+$/, { error: 'a check id such as 3.2/pool-within-limit' }),
+      positiveMs,
+    )
+    .default({}),
   /** Scenario name to k6-style expressions: `{ query: ['p(95)<2000ms', 'rate<1%'] }`. */
   performance: performanceThresholds,
 });

@@ -1,4 +1,5 @@
 import { getContainerRuntimeClient, type Uuid } from 'testcontainers';
+import { unpauseIfPaused, withDeadline } from './bounded.ts';
 
 /**
  * Every container a run creates carries this label and every network a name
@@ -27,29 +28,37 @@ export interface SweepResult {
   networks: number;
 }
 
-export async function removeRunResources(runId: string): Promise<SweepResult> {
+/**
+ * Removes every container and network of a run, each within a deadline.
+ * Paused containers are unpaused first: this Docker engine blocks on removing
+ * a paused container.
+ */
+export async function removeRunResources(runId: string, deadlineMs = 15_000): Promise<SweepResult> {
   const client = await getContainerRuntimeClient();
   const docker = client.container.dockerode;
-  const containers = await docker.listContainers({
-    all: true,
-    filters: { label: [`${runLabel}=${runId}`] },
-  });
+  const containers = await withDeadline(
+    docker.listContainers({ all: true, filters: { label: [`${runLabel}=${runId}`] } }),
+    deadlineMs,
+    "listing the run's containers",
+  );
   await Promise.all(
-    containers.map((info) =>
-      docker
-        .getContainer(info.Id)
-        .remove({ force: true, v: true })
-        .catch(() => undefined),
-    ),
+    containers.map(async (info) => {
+      const container = docker.getContainer(info.Id);
+      if (info.State === 'paused') await unpauseIfPaused(container, deadlineMs / 2).catch(() => undefined);
+      await withDeadline(
+        container.remove({ force: true, v: true }),
+        deadlineMs,
+        `removing ${info.Names[0] ?? info.Id}`,
+      ).catch(() => undefined);
+    }),
   );
   const networks = await docker.listNetworks({ filters: { name: [networkPrefix(runId)] } });
   const ours = networks.filter((network) => network.Name.startsWith(networkPrefix(runId)));
   await Promise.all(
     ours.map((network) =>
-      docker
-        .getNetwork(network.Id)
-        .remove()
-        .catch(() => undefined),
+      withDeadline(docker.getNetwork(network.Id).remove(), deadlineMs, `removing network ${network.Name}`).catch(
+        () => undefined,
+      ),
     ),
   );
   return { containers: containers.length, networks: ours.length };

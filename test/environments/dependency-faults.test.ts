@@ -8,6 +8,7 @@ import pg from 'pg';
 import { Network, type StartedNetwork } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
+import type { LocalTargetInfo } from '../../src/environments/info.ts';
 import { DependencyFaults } from '../../src/environments/local/faults.ts';
 import { resolveImages } from '../../src/environments/local/images.ts';
 import { postgresAlias, startPostgres, type StartedPostgres } from '../../src/environments/local/postgres.ts';
@@ -31,7 +32,11 @@ beforeAll(async () => {
     startPostgres(images.postgres, network, runId),
     startCohere(images.cohere!, network, runId, cohereKey),
   ]);
-  faults = new DependencyFaults({
+  faults = new DependencyFaults(localInfo());
+});
+
+function localInfo(): LocalTargetInfo {
+  return {
     image: 'unused',
     buildArgs: {},
     networkName: network.getName(),
@@ -50,8 +55,15 @@ beforeAll(async () => {
       qdrant: { containerId: 'absent', alias: 'qdrant', port: 6333 },
       cohere: { containerId: cohere.container.getId(), alias: cohereAlias, port: coherePort },
     },
-  });
-});
+  };
+}
+
+/** Every dependency present (restoreAll looks at each): the Cohere stand-in stands in for Qdrant too. */
+function allPresent(signal?: AbortSignal): DependencyFaults {
+  const info = localInfo();
+  info.dependencies!.qdrant = { ...info.dependencies!.cohere, alias: 'qdrant' };
+  return new DependencyFaults(info, signal);
+}
 
 afterAll(async () => {
   await removeRunResources(runId);
@@ -99,6 +111,32 @@ describe('PostgreSQL faults', () => {
   it('finds a restarted database at its new mapped port', async () => {
     await faults.restart('postgres');
     await expect.poll(() => selectOne(), { timeout: 30_000, interval: 500 }).toBe('answered 1');
+  });
+});
+
+describe('what a check leaves behind', () => {
+  it('restoreAll undoes a pause the check left, says so, and returns once the database answers', async () => {
+    const check = allPresent();
+    await check.pause('postgres');
+    expect(await check.restoreAll()).toEqual(['postgres unpaused']);
+    expect(await selectOne()).toBe('answered 1');
+    // Nothing left: a second call has nothing to undo.
+    expect(await check.restoreAll()).toEqual([]);
+  });
+
+  it('restoreAll starts a stopped database and clears the Cohere faults a check injected', async () => {
+    const check = allPresent();
+    await check.stop('postgres');
+    await check.cohereFault({ path: '*', status: 500 });
+    expect(await check.restoreAll()).toEqual(['postgres started again', '1 Cohere fault(s) cleared']);
+    expect(await selectOne()).toBe('answered 1');
+  });
+
+  it("injects no new fault once the check's time is up", async () => {
+    const late = allPresent(AbortSignal.abort());
+    await expect(late.pause('postgres')).rejects.toThrow(/time is up/);
+    await expect(late.cohereFault({ path: '*', status: 500 })).rejects.toThrow(/time is up/);
+    expect(await selectOne()).toBe('answered 1');
   });
 });
 

@@ -1,4 +1,6 @@
 import { getContainerRuntimeClient } from 'testcontainers';
+import { unpauseIfPaused, withDeadline } from '../../support/bounded.ts';
+import { withAdminClient } from '../../support/postgres-admin.ts';
 import type { DependencyInfo, LocalTargetInfo, PostgresInfo } from '../info.ts';
 
 /**
@@ -22,10 +24,21 @@ export interface CohereFault {
 
 export class DependencyFaults {
   private readonly dependencies: NonNullable<LocalTargetInfo['dependencies']>;
+  /** What this instance broke and has not yet seen restored: the runner undoes it whatever the check did. */
+  private readonly ledger = new Set<DependencyName>();
+  private cohereFaulted = false;
 
-  constructor(local: LocalTargetInfo) {
+  /** Once aborted (the check ran out of time), no new fault is injected: the runner is restoring. */
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(local: LocalTargetInfo, signal?: AbortSignal) {
     if (!local.dependencies) throw new Error('the local environment did not start its dependencies');
     this.dependencies = local.dependencies;
+    this.signal = signal;
+  }
+
+  private refuseWhenAborted(what: string): void {
+    if (this.signal?.aborted) throw new Error(`not ${what}: the check's time is up and its faults are being undone`);
   }
 
   dependency(name: DependencyName): DependencyInfo {
@@ -33,14 +46,18 @@ export class DependencyFaults {
   }
 
   async pause(name: DependencyName): Promise<void> {
+    this.refuseWhenAborted(`pausing ${name}`);
+    this.ledger.add(name);
     await (await this.container(name)).pause();
   }
 
   async unpause(name: DependencyName): Promise<void> {
-    await (await this.container(name)).unpause();
+    await unpauseIfPaused(await this.container(name));
   }
 
   async stop(name: DependencyName): Promise<void> {
+    this.refuseWhenAborted(`stopping ${name}`);
+    this.ledger.add(name);
     await (await this.container(name)).stop({ t: 2 });
   }
 
@@ -49,6 +66,8 @@ export class DependencyFaults {
   }
 
   async restart(name: DependencyName): Promise<void> {
+    this.refuseWhenAborted(`restarting ${name}`);
+    this.ledger.add(name);
     await (await this.container(name)).restart({ t: 2 });
   }
 
@@ -67,12 +86,59 @@ export class DependencyFaults {
     }
   }
 
-  /** Brings a dependency back from a pause or a stop; a running one is left as it is. */
-  async restore(name: DependencyName): Promise<void> {
+  /** Brings a dependency back from a pause or a stop; a running one is left as it is. Says what it did. */
+  async restore(name: DependencyName): Promise<string | undefined> {
     const container = await this.container(name);
-    const state = (await container.inspect()).State;
-    if (state.Paused) await container.unpause();
-    else if (!state.Running) await container.start();
+    const unpaused = await unpauseIfPaused(container);
+    if (unpaused) return `${name} ${unpaused}`;
+    const state = (await withDeadline(container.inspect(), 10_000, `inspecting ${name}`)).State;
+    if (!state.Running) {
+      await withDeadline(container.start(), 30_000, `starting ${name}`);
+      return `${name} started again`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Undoes every fault this instance injected and every dependency left
+   * paused or stopped, then waits (bounded) until each answers again. The
+   * runner calls it after each check, whether it passed, failed or timed out.
+   * Returns what had to be undone: empty when the check cleaned up after itself.
+   */
+  async restoreAll(): Promise<string[]> {
+    const undone: string[] = [];
+    for (const name of Object.keys(this.dependencies) as DependencyName[]) {
+      const did = await this.restore(name);
+      if (did) undone.push(did);
+    }
+    if (this.cohereFaulted) {
+      const active = await this.activeCohereFaults();
+      await this.clearCohereFaults();
+      if (active > 0) undone.push(`${active} Cohere fault(s) cleared`);
+    }
+    for (const name of this.ledger) await this.waitUntilServing(name);
+    this.ledger.clear();
+    return undone;
+  }
+
+  /** Polls until the dependency answers through its mapped port (a restarted PostgreSQL takes a moment). */
+  async waitUntilServing(name: DependencyName, withinMs = 30_000): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    let last = 'no answer yet';
+    while (Date.now() < deadline) {
+      try {
+        if (name === 'postgres') {
+          await withAdminClient({ url: await this.postgresAdminUrl() }, (client) => client.query('SELECT 1'));
+        } else {
+          await fetch(await this.mappedUrl(name), { signal: AbortSignal.timeout(2_000) });
+        }
+        return;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`${name} did not answer within ${withinMs} ms after it was restored (last: ${last})`);
   }
 
   /** Where the harness reaches the dependency now: 127.0.0.1 and its currently mapped port. */
@@ -94,6 +160,8 @@ export class DependencyFaults {
 
   /** Tells the Cohere stand-in to fail (`POST /_standin/faults`). */
   async cohereFault(fault: CohereFault): Promise<void> {
+    this.refuseWhenAborted('injecting a Cohere fault');
+    this.cohereFaulted = true;
     const response = await fetch(`${await this.mappedUrl('cohere')}/_standin/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -105,7 +173,24 @@ export class DependencyFaults {
   }
 
   async clearCohereFaults(): Promise<void> {
-    await fetch(`${await this.mappedUrl('cohere')}/_standin/faults`, { method: 'DELETE' });
+    await fetch(`${await this.mappedUrl('cohere')}/_standin/faults`, {
+      method: 'DELETE',
+      signal: AbortSignal.timeout(5_000),
+    });
+    this.cohereFaulted = false;
+  }
+
+  private async activeCohereFaults(): Promise<number> {
+    try {
+      const response = await fetch(`${await this.mappedUrl('cohere')}/_standin/faults`, {
+        signal: AbortSignal.timeout(5_000),
+      });
+      const body = (await response.json()) as unknown;
+      const list = Array.isArray(body) ? body : ((body as { faults?: unknown[] }).faults ?? []);
+      return list.length;
+    } catch {
+      return 0;
+    }
   }
 
   private async container(name: DependencyName) {

@@ -196,8 +196,15 @@ async function readinessSample(
 
 const pollIntervalMs = 250;
 
+/** What the last readiness answer was, for the verdict of a check that runs out of time. */
+function describeSample(sample: ReadinessSample): string {
+  const answer = sample.status === undefined ? sample.text : `${sample.status} ${excerpt(sample.text, 160)}`;
+  return `readiness (${sample.phase}) after ${(sample.atMs / 1000).toFixed(1)} s: ${answer}`;
+}
+
 /** Polls readiness from `phaseStart` until `done` says so or `withinMs` passed; returns every sample. */
 async function pollReadiness(
+  context: CheckContext,
   url: string,
   phase: OutagePhase,
   phaseStart: number,
@@ -209,6 +216,7 @@ async function pollReadiness(
   while (performance.now() - phaseStart < withinMs) {
     const sample = await readinessSample(url, phase, phaseStart, timeoutMs);
     samples.push(sample);
+    context.note(describeSample(sample));
     if (done(sample)) break;
     await sleep(pollIntervalMs);
   }
@@ -221,6 +229,7 @@ async function waitReady(context: CheckContext, withinMs: number): Promise<{ ok:
   const ready = context.target.paths.ready;
   if (!ready) return { ok: true, afterMs: 0 };
   const samples = await pollReadiness(
+    context,
     `${context.baseUrl}${ready}`,
     'recovery',
     start,
@@ -358,12 +367,13 @@ function total(search: MarkerSearch): number {
  * naming the database during the outage (answering, not hanging), 200 after.
  */
 export async function probeReadinessThroughOutage(context: CheckContext, outage: Outage): Promise<Verdict> {
-  const url = `${context.baseUrl}${context.target.paths.ready!}`;
+  const url = `${context.baseUrl}${context.readinessPath}`;
   const { requestTimeoutMs, outageDetectedWithinMs, recoveryWithinMs } = context.thresholds;
   const dependency = context.database.readinessName;
   const samples: ReadinessSample[] = [];
   // Before: the previous check may just have brought the database back.
   const before = await pollReadiness(
+    context,
     url,
     'before',
     performance.now(),
@@ -376,13 +386,14 @@ export async function probeReadinessThroughOutage(context: CheckContext, outage:
     const faultAt = performance.now();
     await context.faults.withOutage('postgres', outage, async () => {
       samples.push(
-        ...(await pollReadiness(url, 'outage', faultAt, outageDetectedWithinMs, requestTimeoutMs, (sample) =>
+        ...(await pollReadiness(context, url, 'outage', faultAt, outageDetectedWithinMs, requestTimeoutMs, (sample) =>
           reportsDependencyDown(sample, dependency),
         )),
       );
     });
     samples.push(
       ...(await pollReadiness(
+        context,
         url,
         'recovery',
         performance.now(),
