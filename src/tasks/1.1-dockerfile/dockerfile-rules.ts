@@ -22,6 +22,9 @@ import {
 import { failed, passed, type Verdict } from '../../checks/check.ts';
 import { credentialShapeIn, redact, secretAssignment } from '../../support/secrets.ts';
 import { dockerignoreRules } from '../../support/dockerignore.ts';
+import { parseImageReference, resolveFromLines, substitute } from '../../support/dockerfile-from.ts';
+
+export { parseImageReference, substitute } from '../../support/dockerfile-from.ts';
 
 /** The rules read from the repository alone; checks.ts gives each its id, title and hint. */
 export const dockerfileRules = [
@@ -101,46 +104,23 @@ interface ParsedDockerfile {
 
 function parseStages(text: string, buildArgs: Record<string, string>): ParsedDockerfile {
   const all = DockerfileParser.parse(text).getInstructions();
+  // Which image or stage each FROM names: support/dockerfile-from.ts, shared with the local build.
   const stages: Stage[] = [];
-  // Only ARGs declared before the first FROM are visible to FROM lines.
-  const globals: Record<string, string> = {};
+  for (const from of resolveFromLines(text, buildArgs, all)) {
+    stages.push({
+      from: from.instruction,
+      name: from.name,
+      parent: from.parent === undefined ? undefined : stages[from.parent],
+      image: from.image,
+      instructions: [],
+    });
+  }
+  let current = -1;
   for (const instruction of all) {
-    if (instruction instanceof From) {
-      const raw = instruction.getImage() ?? '';
-      const reference = substitute(raw, globals);
-      const name = instruction.getBuildStage()?.toLowerCase() ?? undefined;
-      const parent = stages.find((stage) => stage.name !== undefined && stage.name === reference.toLowerCase());
-      stages.push({
-        from: instruction,
-        name,
-        parent,
-        image: parent ? undefined : reference,
-        instructions: [],
-      });
-    } else if (stages.length === 0) {
-      if (instruction instanceof Arg) {
-        const property = instruction.getProperty();
-        if (property) globals[property.getName()] = buildArgs[property.getName()] ?? property.getValue() ?? '';
-      }
-    } else {
-      stages.at(-1)!.instructions.push(instruction);
-    }
+    if (instruction instanceof From) current += 1;
+    else if (current >= 0) stages[current]!.instructions.push(instruction);
   }
   return { stages, all };
-}
-
-/** Docker's variable substitution: $NAME, ${NAME}, ${NAME:-word}, ${NAME:+word}; unset is empty. */
-export function substitute(text: string, variables: Record<string, string>): string {
-  return text.replace(
-    /\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (match, braced: string | undefined, operator: string | undefined, word: string | undefined, bare?: string) => {
-      if (match === '\\$') return '$';
-      const value = variables[(braced ?? bare)!];
-      if (operator === '-') return value ? value : (word ?? '');
-      if (operator === '+') return value ? (word ?? '') : '';
-      return value ?? '';
-    },
-  );
 }
 
 /** The stage and the stages it starts from, nearest first: what the final image inherits. */
@@ -195,16 +175,6 @@ const rules: Record<Exclude<DockerfileRule, 'dockerignoreExcludesSecrets'>, Rule
   dockerfileUserNotRoot,
   dockerfileHealthcheck,
 };
-
-/** An image reference split as Docker does: the tag follows the last colon after the last slash. */
-export function parseImageReference(reference: string): { name: string; tag?: string; digest?: string } {
-  const [nameAndTag, digest] = reference.split('@', 2) as [string, string | undefined];
-  const slash = nameAndTag.lastIndexOf('/');
-  const colon = nameAndTag.lastIndexOf(':');
-  const name = colon > slash ? nameAndTag.slice(0, colon) : nameAndTag;
-  const tag = colon > slash ? nameAndTag.slice(colon + 1) : undefined;
-  return { name, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
-}
 
 function baseImagePinned({ stages }: ParsedDockerfile): Verdict {
   if (stages.length === 0) return noStages();
