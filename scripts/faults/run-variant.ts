@@ -166,7 +166,8 @@ export async function runHarness(options: {
 
 export async function runVariant(
   variant: FaultVariant,
-  options: { workRoot: string; echo?: boolean },
+  /** scope "check" (default) runs only the check that must catch the variant; "suite" runs its seed task's whole suite. */
+  options: { workRoot: string; echo?: boolean; scope?: 'check' | 'suite' },
 ): Promise<VariantRun> {
   const goodImage = await buildGoodImage(variant.target);
   const workDir = path.join(options.workRoot, variant.name);
@@ -175,7 +176,7 @@ export async function runVariant(
   try {
     const run = await runHarness({
       configFile: config.file,
-      checks: [variant.caughtBy],
+      ...(options.scope === 'suite' ? { suites: [variant.caughtBy.split('/')[0]!] } : { checks: [variant.caughtBy] }),
       reportRoot: path.join(workDir, 'reports'),
       echo: options.echo,
     });
