@@ -139,10 +139,14 @@ export async function coldStart(options: ColdOptions): Promise<ColdStep[]> {
 
 const isRoot = () => process.getuid?.() === 0;
 
+/** How long no other run must be seen before the engine counts as free, once one was seen. */
+const quietMs = 20_000;
+
 async function waitForOtherRuns(options: ColdOptions): Promise<Outcome> {
   const waitMs = options.busyWaitMs ?? 10 * 60_000;
   let first: ProcessInfo[] = [];
   let announced = 0;
+  let quietSince: number | undefined;
   const idle = await waitUntil(
     async () => {
       const users = await otherEngineUsers();
@@ -151,10 +155,13 @@ async function waitForOtherRuns(options: ColdOptions): Promise<Outcome> {
         announced = Date.now();
         options.log(`cold: waiting for ${users.length} process(es) using the engine: ${describe(users)}`);
       }
-      return users.length === 0;
+      // A gap between two commands of someone's sequence is not the end of it: wait for a quiet spell.
+      if (users.length > 0) quietSince = undefined;
+      else quietSince ??= Date.now();
+      return first.length === 0 || (quietSince !== undefined && Date.now() - quietSince >= quietMs);
     },
     waitMs,
-    5_000,
+    2_500,
   );
   if (!idle) {
     throw new Error(
