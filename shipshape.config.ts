@@ -17,15 +17,22 @@ export default defineConfig({
   images: {
     // auto: per image, the official one where present (setup pulls it where a registry answers), else its substitute.
     source: 'auto',
+    // The harness's own Node image (stand-ins, 3.1's calling container), plain Debian, and the dependencies.
     base: 'node:24-bookworm-slim',
     runtime: 'debian:bookworm-slim',
     postgres: 'postgres:17-bookworm',
     qdrant: 'qdrant/qdrant:v1.19.0',
+    // Official image -> what runs where it is not on the machine (npm run setup builds these, scripts/airgap/).
+    // A target's FROM image is replaced only by its own entry; a FROM image absent here fails the build, naming it.
     substitutes: {
-      base: 'shipshape-airgap/node:24-bookworm-slim',
-      runtime: 'shipshape-airgap/debian:bookworm',
-      postgres: 'shipshape-airgap/postgres:15-bookworm',
-      qdrant: 'shipshape-standin/qdrant:latest',
+      'node:24-bookworm-slim': 'shipshape-airgap/node:24-bookworm-slim',
+      'debian:bookworm-slim': 'shipshape-airgap/debian:bookworm',
+      // Debian bookworm's python3 is 3.11; python:3.11-slim itself now follows Debian trixie.
+      'python:3.11-slim': 'shipshape-airgap/python:3.11-slim',
+      'python:3.11-slim-bookworm': 'shipshape-airgap/python:3.11-slim',
+      'postgres:17-bookworm': 'shipshape-airgap/postgres:15-bookworm',
+      'qdrant/qdrant:v1.19.0': 'shipshape-standin/qdrant:latest',
+      // Cohere is an API, not an image: this is its stand-in.
       cohere: 'shipshape-standin/cohere:latest',
     },
   },

@@ -11,8 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { FaultVariant } from '../../fixtures/faults/catalog.ts';
 import { applyDockerfileEdits } from '../../fixtures/faults/dockerfile-edits.ts';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load.ts';
-import { resolveImages, targetBuildArgs } from '../../src/environments/local/images.ts';
-import { buildImage } from '../../src/environments/local/image-build.ts';
+import { buildTargetImage } from '../../src/environments/local/image-build.ts';
 import type { CheckRecord, RunSummary } from '../../src/report/summary.ts';
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -36,14 +35,9 @@ export function buildGoodImage(target: FaultVariant['target']): Promise<string> 
   if (!image) {
     image = (async () => {
       const config = await loadConfig({ envName: 'local', configFile: goodTargetConfigs[target] });
-      const images = await resolveImages(config.images, ['base', 'runtime']);
       const tag = `shipshape-fault/good-${target}:latest`;
-      await buildImage({
-        context: config.target.context,
-        dockerfile: config.target.dockerfile,
-        buildArgs: { ...targetBuildArgs(images), ...config.target.buildArgs },
-        tag,
-      });
+      // As the harness builds the target: each FROM from its own image or that image's substitute.
+      await buildTargetImage(config.images, config.target, tag);
       return tag;
     })();
     goodImages.set(target, image);

@@ -93,27 +93,50 @@ export const targetSchema = z.strictObject({
   environment: z.record(z.string(), z.string()).default({}),
 });
 
-export const imagesSchema = z.strictObject({
-  source: z
-    .enum(['auto', 'registry', 'substitutes'], { error: 'one of "auto", "registry", "substitutes"' })
-    .default('auto'),
-  /** Builds the target: Node and npm. */
-  base: nonEmpty,
-  /** Runs the target: the final stage of the reference Dockerfile (plain Debian plus the node binary). */
-  runtime: nonEmpty,
-  postgres: nonEmpty,
-  qdrant: nonEmpty,
-  /** Cohere is an API, not an image: only the stand-in exists. */
-  cohere: nonEmpty.optional(),
-  /** What runs where no registry answers: air-gapped rebuilds and the stand-ins (DESIGN sections 2 and 4). */
-  substitutes: z.strictObject({
+/** The images the harness runs itself; `images.<role>` names each one's official image. */
+export const imageRoles = ['base', 'runtime', 'postgres', 'qdrant', 'cohere'] as const;
+export type ImageRole = (typeof imageRoles)[number];
+
+export const imagesSchema = z
+  .strictObject({
+    source: z
+      .enum(['auto', 'registry', 'substitutes'], { error: 'one of "auto", "registry", "substitutes"' })
+      .default('auto'),
+    /** The harness's Node image: the stand-ins are built on it and 3.1 calls the target from it. */
     base: nonEmpty,
+    /** Plain Debian, the reference Dockerfile's final stage (setup pulls it where a registry answers). */
     runtime: nonEmpty,
     postgres: nonEmpty,
     qdrant: nonEmpty,
-    cohere: nonEmpty,
-  }),
-});
+    /** Cohere is an API, not an image: only the stand-in exists (`substitutes.cohere`). */
+    cohere: nonEmpty.optional(),
+    /**
+     * Official image (name:tag, as a Dockerfile's FROM or the roles above name it) to what runs in its
+     * place where it is not on the machine: air-gapped rebuilds and the stand-ins (DESIGN sections 2
+     * and 4). A target's FROM image is replaced only by its own entry here, never by another base.
+     * The key `cohere` names the Cohere stand-in. The older form keyed by role (`base`, `runtime`,
+     * `postgres`, `qdrant`) still works: it means the substitute of `images.<role>`.
+     */
+    substitutes: z.record(nonEmpty, nonEmpty, {
+      error:
+        "an object from image to its substitute, such as { 'python:3.11-slim': 'shipshape-airgap/python:3.11-slim' }",
+    }),
+  })
+  .refine((images) => images.cohere !== undefined || images.substitutes.cohere !== undefined, {
+    error: 'the Cohere stand-in at substitutes.cohere (Cohere is an API: there is no official image)',
+    path: ['substitutes', 'cohere'],
+  })
+  .transform(({ substitutes, ...images }) => {
+    const table: Record<string, string> = {};
+    for (const [key, substitute] of Object.entries(substitutes)) {
+      const role = imageRoles.find((name) => name === key);
+      const official = role && role !== 'cohere' ? images[role] : undefined;
+      // An entry keyed by the image itself wins over the older form keyed by role.
+      if (official) table[official] ??= substitute;
+      else table[key] = substitute;
+    }
+    return { ...images, substitutes: table };
+  });
 
 export const environmentSchema = z.discriminatedUnion(
   'kind',

@@ -21,10 +21,48 @@ export interface PostgresInfo extends DependencyInfo {
   password: string;
 }
 
+/** An image the run used in place of the one the config or the target's Dockerfile names. */
+export interface ImageSubstitution {
+  /** As named: a FROM of the target's Dockerfile (after ARG defaults and build arguments), or a role's image. */
+  named: string;
+  /** What the run used instead: named's own entry in images.substitutes. */
+  substitute: string;
+  /** `target` (its Dockerfile's FROM) or the role that ran it: base, postgres, qdrant, cohere. */
+  usedBy: string;
+  /** For the target: its FROM lines, 1-based, and how the substitute reached the build. */
+  lines?: number[];
+  via?: 'build-arg' | 'derived-dockerfile';
+}
+
+const targetBasePrefix = 'target FROM ';
+
+/**
+ * The key of `images` under which an image the target's Dockerfile starts
+ * from is recorded, with what the build used: `target FROM python:3.11-slim`.
+ */
+export function targetBaseKey(named: string): string {
+  return `${targetBasePrefix}${named}`;
+}
+
+/** The image a targetBaseKey names, or undefined for a role's key. */
+export function targetBaseOf(key: string): string | undefined {
+  return key.startsWith(targetBasePrefix) ? key.slice(targetBasePrefix.length) : undefined;
+}
+
 export interface LocalTargetInfo {
   image: string;
-  /** The build arguments the image was built with (the substitutes' base images, then the target's own). */
+  /**
+   * The build arguments the image was built with: the target's own, and a
+   * declared ARG that carried a base image's substitute (see substitutions).
+   */
   buildArgs: Record<string, string>;
+  /** The FROM images the Dockerfile names and what the build started from for each. */
+  baseImages?: { named: string; used: string; lines: number[] }[];
+  /**
+   * Set when the image was built from a derived Dockerfile whose FROM lines name
+   * substitutes: its name in the packed context (the target's repository is untouched).
+   */
+  derivedDockerfile?: string;
   networkName: string;
   /** The target's name on the run's network, for probes from other containers. */
   alias: string;
@@ -46,7 +84,13 @@ export interface EnvironmentInfo {
   kind: 'local' | 'remote';
   runId: string;
   reportDir: string;
+  /**
+   * The images the run used: by role (base, postgres, qdrant, cohere), and for
+   * each image the target's Dockerfile starts from, under targetBaseKey(named).
+   */
   images: Record<string, string>;
+  /** Every image that ran or was built from in place of the one named, and what stood in. */
+  substitutions?: ImageSubstitution[];
   target: TargetSpec;
   thresholds: Thresholds;
   /** Remote environments: the deployed URL. Local: the target's mapped URL when it started. */

@@ -6,8 +6,7 @@ import type { ImageInspectInfo } from 'dockerode';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import { buildImage } from '../../src/environments/local/image-build.ts';
-import { resolveImages, targetBuildArgs } from '../../src/environments/local/images.ts';
+import { buildTargetImage } from '../../src/environments/local/image-build.ts';
 import { removeRunResources } from '../../src/support/run-resources.ts';
 import { startTargetContainer, waitForHealthy } from '../../src/environments/local/target.ts';
 import { newRunId } from '../../src/environments/run-context.ts';
@@ -20,8 +19,7 @@ let inspect: ImageInspectInfo;
 
 beforeAll(async () => {
   const config = await loadConfig({ envName: 'local' });
-  const images = await resolveImages(config.images, ['base', 'runtime']);
-  await buildImage({ context: '.', dockerfile: 'Dockerfile', buildArgs: targetBuildArgs(images), tag });
+  await buildTargetImage(config.images, config.target, tag);
   inspect = await (await getContainerRuntimeClient()).container.dockerode.getImage(tag).inspect();
 });
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { Network, type StartedNetwork } from 'testcontainers';
 import type { ResolvedConfig } from '../../config/load.ts';
 import { progress, seconds, withHeartbeat } from '../../support/progress.ts';
-import type { EnvironmentInfo, LocalTargetInfo } from '../info.ts';
-import { imageRoles, resolveImages, targetBuildArgs } from './images.ts';
+import { targetBaseKey, type EnvironmentInfo, type ImageSubstitution, type LocalTargetInfo } from '../info.ts';
+import { resolveImages } from './images.ts';
 import { postgresAlias, startPostgres, type StartedPostgres } from './postgres.ts';
 import {
   cohereAlias,
@@ -17,10 +17,13 @@ import {
 } from './standins.ts';
 import { maskSecretValues, secretsOf } from '../../support/secrets.ts';
 import { runNetworkNames } from '../../support/run-resources.ts';
-import { BuildFailedError, buildImage } from './image-build.ts';
+import { BuildFailedError, buildTargetImage, derivedDockerfileName } from './image-build.ts';
 import { containerLogs, startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
 
 export const targetAlias = 'backend';
+
+/** The images the harness runs itself; the target's base images are what its own Dockerfile names. */
+const harnessRoles = ['base', 'postgres', 'qdrant', 'cohere'] as const;
 
 /**
  * Every secret the target gets locally is a canary marked with the run id:
@@ -60,24 +63,31 @@ export class LocalEnvironment {
 
   async start(): Promise<StartedLocalEnvironment> {
     const { config, runId } = this;
-    const images = await resolveImages(config.images, imageRoles);
+    const images = await resolveImages(config.images, harnessRoles);
     progress(
-      `images: ${imageRoles.map((role) => `${role} ${images[role]}`).join(', ')}` +
+      `images: ${harnessRoles.map((role) => `${role} ${images[role]}`).join(', ')}` +
         (images.substituted.length ? ` (substitutes for ${images.substituted.join(', ')})` : ''),
     );
+    const substitutions: ImageSubstitution[] = images.substituted.map((role) => ({
+      named: config.images[role] ?? role,
+      substitute: images[role],
+      usedBy: role,
+    }));
     const info: EnvironmentInfo = {
       envName: config.envName,
       kind: 'local',
       runId,
       reportDir: this.reportDir,
-      images: Object.fromEntries(imageRoles.map((role) => [role, images[role]])),
+      images: Object.fromEntries(harnessRoles.map((role) => [role, images[role]])),
+      substitutions,
       target: config.target,
       thresholds: config.thresholds,
     };
     const tag = `shipshape-target/${config.target.name}:latest`;
     const local: LocalTargetInfo = {
       image: tag,
-      buildArgs: { ...targetBuildArgs(images), ...config.target.buildArgs },
+      // The target's own; a declared ARG carrying a substitute is added once the build is planned.
+      buildArgs: { ...config.target.buildArgs },
       networkName: '',
       alias: targetAlias,
       environment: {},
@@ -87,14 +97,25 @@ export class LocalEnvironment {
 
     try {
       const build = await withHeartbeat(`building ${config.target.dockerfile} as ${tag}`, () =>
-        buildImage({
-          context: config.target.context,
-          dockerfile: config.target.dockerfile,
-          buildArgs: local.buildArgs,
-          tag,
-        }),
+        buildTargetImage(config.images, config.target, tag),
       );
       local.buildMs = build.buildMs;
+      const { plan } = build;
+      local.buildArgs = plan.buildArgs;
+      local.baseImages = plan.bases;
+      // Its name only: the text is the target's Dockerfile, which may hold what the 1.1 rules flag as a secret.
+      if (plan.derivedDockerfile !== undefined) local.derivedDockerfile = derivedDockerfileName;
+      for (const base of plan.bases) {
+        info.images[targetBaseKey(base.named)] = base.used;
+        if (base.used === base.named) continue;
+        substitutions.push({
+          named: base.named,
+          substitute: base.used,
+          usedBy: 'target',
+          lines: base.lines,
+          ...(plan.via ? { via: plan.via } : {}),
+        });
+      }
     } catch (error) {
       if (!(error instanceof BuildFailedError)) throw error;
       local.buildFailure = { message: error.message, evidence: error.log };
