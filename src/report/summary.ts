@@ -23,6 +23,11 @@ export interface RunSummary {
   exitCode: number;
   outcome: string;
   target: { name: string; image: string; commit: string; url?: string };
+  /**
+   * The images the run used, by role (base, postgres, qdrant, cohere), and per image the target's
+   * Dockerfile starts from, `target FROM <image as named>` -> what the build started from (its
+   * substitute where the named one is not on the machine).
+   */
   images: Record<string, string>;
   counts: { passed: number; failed: number; skipped: number };
   checks: CheckRecord[];

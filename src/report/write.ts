@@ -1,5 +1,6 @@
 import { mkdir, readdir, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { targetBaseOf } from '../environments/info.ts';
 import type { RunSummary } from './summary.ts';
 
 export async function writeReports(reportDir: string, summary: RunSummary): Promise<void> {
@@ -38,8 +39,19 @@ export function renderMarkdown(summary: RunSummary, logs: readonly string[] = []
   lines.push(
     `- Target: ${summary.target.name}${where}, image \`${summary.target.image}\`, harness commit \`${summary.target.commit}\``,
   );
-  const images = Object.entries(summary.images);
+  const images = Object.entries(summary.images).filter(([key]) => targetBaseOf(key) === undefined);
   if (images.length > 0) lines.push(`- Images: ${images.map(([role, image]) => `${role} \`${image}\``).join(', ')}`);
+  const bases = Object.entries(summary.images).flatMap(([key, used]) => {
+    const named = targetBaseOf(key);
+    return named === undefined ? [] : [{ named, used }];
+  });
+  if (bases.length > 0) {
+    // A substitute is not the image Railway builds from: the report says which stood in for which.
+    const shown = bases.map(({ named, used }) =>
+      used === named ? `\`${named}\`` : `\`${named}\` built from its substitute \`${used}\``,
+    );
+    lines.push(`- Target base images: ${shown.join('; ')}`);
+  }
   lines.push('');
 
   if (summary.harnessErrors.length > 0) {
