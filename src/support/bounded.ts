@@ -64,3 +64,20 @@ export async function unpauseIfPaused(container: Dockerode.Container, ms = 10_00
     return 'thawed through its cgroup (docker unpause hung)';
   }
 }
+
+/**
+ * Pauses a container within `ms`. A pause that does not return (an exec caught
+ * in the freezing cgroup) is undone by thawing the cgroup, and reported.
+ */
+export async function pauseBounded(container: Dockerode.Container, ms = 15_000): Promise<void> {
+  try {
+    await withDeadline(container.pause(), ms, 'docker pause');
+  } catch (error) {
+    if (!(error instanceof DeadlineExceeded)) throw error;
+    const thawed = await thawCgroup(container.id);
+    throw new Error(
+      `docker pause did not return within ${ms} ms` +
+        (thawed ? '; the container was thawed through its cgroup' : ' and its cgroup could not be thawed'),
+    );
+  }
+}

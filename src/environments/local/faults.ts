@@ -1,5 +1,5 @@
 import { getContainerRuntimeClient } from 'testcontainers';
-import { unpauseIfPaused, withDeadline } from '../../support/bounded.ts';
+import { pauseBounded, unpauseIfPaused, withDeadline } from '../../support/bounded.ts';
 import { withAdminClient } from '../../support/postgres-admin.ts';
 import type { DependencyInfo, LocalTargetInfo, PostgresInfo } from '../info.ts';
 
@@ -48,7 +48,7 @@ export class DependencyFaults {
   async pause(name: DependencyName): Promise<void> {
     this.refuseWhenAborted(`pausing ${name}`);
     this.ledger.add(name);
-    await (await this.container(name)).pause();
+    await pauseBounded(await this.container(name));
   }
 
   async unpause(name: DependencyName): Promise<void> {
