@@ -12,7 +12,9 @@ import { parseRunArgs, usage, UsageError } from '../src/cli/args.ts';
 import { decideExitCode, describeExitCode, ExitCode } from '../src/cli/exit-codes.ts';
 import { listChecks, selectChecks } from '../src/cli/selection.ts';
 import { ConfigError, loadConfig } from '../src/config/load.ts';
-import type { EnvironmentInfo } from '../src/environments/info.ts';
+import { environmentKey, type EnvironmentInfo } from '../src/environments/info.ts';
+import { saveContainerLogs } from '../src/environments/local/logs.ts';
+import { withDeadline } from '../src/support/bounded.ts';
 import { HarnessError } from '../src/environments/local/images.ts';
 import { removeRunResources } from '../src/support/run-resources.ts';
 import { newRunId } from '../src/environments/run-context.ts';
@@ -85,17 +87,64 @@ async function main(): Promise<number> {
   let interrupted = false;
   const harnessErrors: string[] = [];
 
+  /** Summary from what is known so far: after the run, or from the checks finished when it is cut short. */
+  const writeVerdict = async (): Promise<RunSummary> => {
+    const environment = await readEnvironment(reportDir);
+    const checks = collector.checks;
+    // The registry said these checks exist; a run that did not report one lost it somewhere.
+    const unmatched = selection.checks.filter((check) => !checks.some((record) => record.id === check.id));
+    // (Unless the run could not start at all: that error says why, and the list would only bury it.)
+    if (unmatched.length > 0 && !interrupted && harnessErrors.length + collector.harnessErrors.length === 0) {
+      harnessErrors.push(`no verdict for ${unmatched.map((check) => check.id).join(', ')}`);
+    }
+    const outcome = { checks, harnessErrors: [...harnessErrors, ...collector.harnessErrors], interrupted };
+    const exitCode = decideExitCode(outcome);
+    const summary: RunSummary = {
+      env: config.envName,
+      runId,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      exitCode,
+      outcome: describeExitCode(exitCode),
+      target: {
+        name: config.target.name,
+        image: environment?.local?.image ?? (environment?.kind === 'remote' ? 'deployed service' : 'unknown'),
+        url: environment?.baseUrl,
+        commit: gitCommit(),
+      },
+      images: environment?.images ?? {},
+      counts: countChecks(checks),
+      checks,
+      harnessErrors: outcome.harnessErrors,
+      interrupted,
+    };
+    await writeReports(reportDir, summary);
+    return summary;
+  };
+
+  /** Second Ctrl-C, or a first one the run did not answer in time: what is known, then everything removed. */
+  let forcing = false;
+  const forceEnd = async (why: string): Promise<never> => {
+    if (forcing) process.exit(ExitCode.interrupted);
+    forcing = true;
+    progress(`${why}: writing the partial summary and removing the run's containers now`);
+    await withDeadline(writeVerdict(), 3_000, 'writing the partial summary').catch((error: Error) =>
+      progress(`could not write the partial summary: ${error.message}`),
+    );
+    await sweep(runId, 5_000);
+    process.exit(ExitCode.interrupted);
+  };
+
   const onInterrupt = () => {
     if (interrupted) {
-      progress('second interrupt: removing containers now');
-      void removeRunResources(runId).finally(() => process.exit(ExitCode.interrupted));
+      void forceEnd('second interrupt');
       return;
     }
     interrupted = true;
-    progress('interrupted: stopping the run and removing its containers (Ctrl-C again to force)');
+    progress('interrupted: stopping the run, then the summary and its containers (Ctrl-C again to force)');
     void vitest?.cancelCurrentRun('keyboard-input');
     // Global setup (an image build, say) does not observe cancellation: do not wait for it forever.
-    setTimeout(() => void finishInterrupted(runId), 15_000).unref();
+    setTimeout(() => void forceEnd('the run did not stop within 20 s'), 20_000).unref();
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
@@ -113,49 +162,42 @@ async function main(): Promise<number> {
       for (const listener of process.listeners(signal)) if (listener !== onInterrupt) process.off(signal, listener);
     }
     await vitest.start(selection.files);
-    await vitest.close();
   } catch (error) {
     harnessErrors.push((error as Error).message);
-  } finally {
-    await sweep(runId);
   }
 
-  const environment = await readEnvironment(reportDir);
-  const checks = collector.checks;
-  // The registry said these checks exist; a run that did not report one lost it somewhere.
-  const unmatched = selection.checks.filter((check) => !checks.some((record) => record.id === check.id));
-  if (unmatched.length > 0 && !interrupted) {
-    harnessErrors.push(`no verdict for ${unmatched.map((check) => check.id).join(', ')}`);
+  // The checks are over. The container logs and the verdict are written before anything is stopped, so a
+  // teardown that hangs cannot lose them; then the environment stops and the sweep removes what is left.
+  const provided = vitest && providedEnvironment(vitest);
+  if (provided) {
+    await withDeadline(saveContainerLogs(provided, reportDir), 60_000, 'saving the container logs').catch(
+      (error: Error) => harnessErrors.push(error.message),
+    );
   }
-  const outcome = { checks, harnessErrors: [...harnessErrors, ...collector.harnessErrors], interrupted };
-  const exitCode = decideExitCode(outcome);
-  const summary: RunSummary = {
-    env: config.envName,
-    runId,
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - startedAt.getTime(),
-    exitCode,
-    outcome: describeExitCode(exitCode),
-    target: {
-      name: config.target.name,
-      image: environment?.local?.image ?? (environment?.kind === 'remote' ? 'deployed service' : 'unknown'),
-      url: environment?.baseUrl,
-      commit: gitCommit(),
-    },
-    images: environment?.images ?? {},
-    counts: countChecks(checks),
-    checks,
-    harnessErrors: outcome.harnessErrors,
-    interrupted,
-  };
-  await writeReports(reportDir, summary);
+  const summary = await writeVerdict();
+  try {
+    await withDeadline(vitest?.close() ?? Promise.resolve(), 120_000, 'stopping the environment');
+  } catch (error) {
+    progress(`teardown: ${(error as Error).message}; the sweep removes what is left`);
+  }
+  await sweep(runId);
+
   const { counts } = summary;
   progress(
-    `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped: ${summary.outcome} (exit ${exitCode})`,
+    `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped: ${summary.outcome} (exit ${summary.exitCode})`,
   );
   for (const error of summary.harnessErrors) progress(`harness error: ${error}`);
   progress(`report: ${path.relative(process.cwd(), path.join(reportDir, 'summary.md'))}`);
-  return exitCode;
+  return summary.exitCode;
+}
+
+/** The environment the global setup provided to the suites (undefined when setup failed before providing it). */
+function providedEnvironment(vitest: Vitest): EnvironmentInfo | undefined {
+  try {
+    return vitest.getProjectByName('suites').getProvidedContext()[environmentKey];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Vitest matches a test's full name ("<describe> <id>"): anchor each id at the end. */
@@ -174,20 +216,15 @@ async function requireDocker(): Promise<void> {
   }
 }
 
-async function sweep(runId: string): Promise<void> {
+async function sweep(runId: string, deadlineMs?: number): Promise<void> {
   try {
-    const removed = await removeRunResources(runId);
+    const removed = await removeRunResources(runId, deadlineMs);
     if (removed.containers + removed.networks > 0) {
       progress(`removed ${removed.containers} leftover container(s) and ${removed.networks} network(s)`);
     }
   } catch (error) {
     progress(`could not check for leftover containers: ${(error as Error).message}`);
   }
-}
-
-async function finishInterrupted(runId: string): Promise<never> {
-  await sweep(runId);
-  process.exit(ExitCode.interrupted);
 }
 
 async function readEnvironment(reportDir: string): Promise<EnvironmentInfo | undefined> {

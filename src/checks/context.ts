@@ -12,7 +12,8 @@ import type { TargetSpec } from '../config/target-spec.ts';
 import type { EnvironmentInfo, LocalTargetInfo } from '../environments/info.ts';
 import { DependencyFaults } from '../environments/local/faults.ts';
 import type { AdminConnection } from '../support/postgres-admin.ts';
-import { secretsOf, type Secret } from '../support/secrets.ts';
+import type { Secret } from '../support/secrets.ts';
+import { runSecrets } from '../environments/secrets.ts';
 import { TargetClient } from '../target/client.ts';
 
 /** A check reached for something its declared requirements do not guarantee: a mistake in the harness. */
@@ -134,20 +135,4 @@ export class CheckContext {
   get network(): { networkName: string; runId: string } {
     return { networkName: this.local.networkName, runId: this.runId };
   }
-}
-
-/**
- * The values no message or evidence may show: the target's secret variables
- * (canaries locally) and the local database password. A remote run knows no
- * secret values; it never reads them.
- */
-export function runSecrets(environment: EnvironmentInfo): Secret[] {
-  const local = environment.local;
-  if (!local) return [];
-  const secrets = secretsOf(local.environment, environment.target.secretEnv);
-  const password = local.dependencies?.postgres.password;
-  if (password && !secrets.some((secret) => secret.value === password)) {
-    secrets.push(...secretsOf({ POSTGRES_PASSWORD: password }, ['POSTGRES_PASSWORD']));
-  }
-  return secrets;
 }

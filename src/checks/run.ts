@@ -35,7 +35,7 @@ export async function runCheck(check: CheckDefinition, environment: EnvironmentI
     verdict =
       outcome === 'timed out'
         ? failed(
-            `did not finish within its time limit (${(limitMs / 1000).toFixed(0)} s)`,
+            `did not finish within its time limit (${(limitMs / 1000).toFixed(limitMs < 10_000 ? 1 : 0)} s)`,
             ctx.lastObservation ? `last seen: ${ctx.lastObservation}` : undefined,
           )
         : outcome;

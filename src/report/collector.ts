@@ -8,13 +8,24 @@ import type { CheckRecord } from './summary.ts';
  * unhandled rejection) are harness errors: the run could not judge the target.
  */
 export class CheckCollector implements Reporter {
-  readonly checks: CheckRecord[] = [];
+  private readonly records = new Map<string, CheckRecord>();
   readonly harnessErrors: string[] = [];
   private readonly only: ReadonlySet<string> | undefined;
 
   /** `only`: the ids `--check` asked for; the checks it filtered out are not part of the run's verdict. */
   constructor(only?: readonly string[]) {
     this.only = only && new Set(only);
+  }
+
+  /** Every verdict so far, in the order they came: a run cut short still reports the checks it finished. */
+  get checks(): CheckRecord[] {
+    return [...this.records.values()];
+  }
+
+  onTestCaseResult(testCase: TestCase): void {
+    if (this.only && !this.only.has(testCase.name)) return;
+    const record = toRecord(testCase, testCase.module);
+    if (record) this.records.set(record.id, record);
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
@@ -25,7 +36,7 @@ export class CheckCollector implements Reporter {
       for (const testCase of module.children.allTests()) {
         if (this.only && !this.only.has(testCase.name)) continue;
         const record = toRecord(testCase, module);
-        if (record) this.checks.push(record);
+        if (record) this.records.set(record.id, record);
       }
     }
     for (const error of unhandledErrors) this.harnessErrors.push(firstLine(error.message ?? String(error)));

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { failed, passed, type Verdict } from '../../src/checks/check.ts';
 import { defineCheck, type CheckDefinition } from '../../src/checks/definition.ts';
-import { unmetRequirement, requirementNames } from '../../src/checks/requirements.ts';
+import { provisioningFor, requirementNames, unmetRequirement } from '../../src/checks/requirements.ts';
 import { maskVerdict, runCheck } from '../../src/checks/run.ts';
 import type { LocalTargetInfo } from '../../src/environments/info.ts';
 import { checks } from '../../src/tasks/index.ts';
@@ -91,7 +91,7 @@ describe('time limit', () => {
     const started = Date.now();
     const verdict = await runCheck(check, fakeEnvironment({ local }));
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(verdict).toEqual(failed('did not finish within its time limit (0 s)'));
+    expect(verdict).toEqual(failed('did not finish within its time limit (0.1 s)'));
     expect(String(aborted)).toContain('9.9/probe did not finish within its time limit of 100 ms');
   });
 
@@ -139,5 +139,16 @@ describe('errors and secrets', () => {
     expect(verdict).toEqual(
       failed("the check could not complete: 9.9/probe reached for the local environment without requiring 'local'"),
     );
+  });
+});
+
+describe('provisioning', () => {
+  it('starts only what the selected checks need', () => {
+    const needs = (...ids: string[]) =>
+      provisioningFor(checks.filter((check) => ids.includes(check.id)).flatMap((check) => check.requires));
+    expect(needs('1.1/pipefail', '1.1/copy-not-add')).toBe('nothing');
+    expect(needs('1.1/pipefail', '1.1/non-root-user')).toBe('image');
+    expect(needs('1.2/image-builds')).toBe('image');
+    expect(needs('1.1/pipefail', '3.2/tls-connections')).toBe('everything');
   });
 });

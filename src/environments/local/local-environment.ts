@@ -1,6 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { Network, type StartedNetwork } from 'testcontainers';
+import { getContainerRuntimeClient, Network, type StartedNetwork } from 'testcontainers';
 import type { ResolvedConfig } from '../../config/load.ts';
 import { progress, seconds, withHeartbeat } from '../../support/progress.ts';
 import { targetBaseKey, type EnvironmentInfo, type ImageSubstitution, type LocalTargetInfo } from '../info.ts';
@@ -15,10 +13,11 @@ import {
   type StartedCohere,
   type StartedQdrant,
 } from './standins.ts';
-import { maskSecretValues, secretsOf } from '../../support/secrets.ts';
+import { unpauseIfPaused, withDeadline } from '../../support/bounded.ts';
+import { saveContainerLogs } from './logs.ts';
 import { runNetworkNames } from '../../support/run-resources.ts';
 import { BuildFailedError, buildTargetImage, derivedDockerfileName } from './image-build.ts';
-import { containerLogs, startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
+import { startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
 
 export const targetAlias = 'backend';
 
@@ -205,37 +204,23 @@ export class StartedLocalEnvironment {
    * failed check can be read with the logs beside it. Secret values the run
    * injected are masked: a leak is a failed check, never a leak into the report.
    */
+  /** The output of the target and each dependency, masked, into the report. */
   async saveLogs(reportDir: string): Promise<string[]> {
-    const local = this.info.local;
-    if (!local) return [];
-    const secrets = secretsOf(
-      { ...local.environment, POSTGRES_PASSWORD: local.dependencies?.postgres.password ?? '' },
-      [...this.info.target.secretEnv, 'POSTGRES_PASSWORD'],
-    );
-    const containers = {
-      [targetAlias]: this.target?.container,
-      [postgresAlias]: this.postgres?.container,
-      [qdrantAlias]: this.qdrant?.container,
-      [cohereAlias]: this.cohere?.container,
-    };
-    const dir = path.join(reportDir, 'logs');
-    await mkdir(dir, { recursive: true });
-    const written: string[] = [];
-    for (const [alias, container] of Object.entries(containers)) {
-      if (!container) continue;
-      const text = maskSecretValues(await containerLogs(container, 5_000), secrets);
-      await writeFile(path.join(dir, `${alias}.log`), `${text}\n`);
-      written.push(path.join('logs', `${alias}.log`));
-    }
-    return written;
+    return saveContainerLogs(this.info, reportDir);
   }
 
   /** Removes containers before the network they are attached to. */
   async stop(): Promise<void> {
-    await Promise.allSettled([
-      this.target?.container.stop({ timeout: 5_000 }),
-      ...[this.postgres, this.qdrant, this.cohere].map((dependency) => dependency?.container.stop()),
-    ]);
-    await this.network?.stop().catch(() => undefined);
+    const containers = [this.target, this.postgres, this.qdrant, this.cohere].map((started) => started?.container);
+    await Promise.allSettled(
+      containers.map(async (container) => {
+        if (!container) return;
+        // This engine blocks on stopping a paused container: unpause first, and never wait without a deadline.
+        const docker = (await getContainerRuntimeClient()).container.dockerode;
+        await unpauseIfPaused(docker.getContainer(container.getId()), 5_000).catch(() => undefined);
+        await withDeadline(container.stop({ timeout: 5_000 }), 20_000, `stopping ${container.getName()}`);
+      }),
+    );
+    if (this.network) await withDeadline(this.network.stop(), 10_000, 'removing the network').catch(() => undefined);
   }
 }
