@@ -64,3 +64,28 @@ export function unmetRequirement(requires: readonly Requirement[], environment: 
   }
   return undefined;
 }
+
+/** How much of the local environment a set of checks needs: a Dockerfile rule needs no container at all. */
+export type Provisioning = 'nothing' | 'image' | 'everything';
+
+const provisioningOf: Record<Requirement, Provisioning> = {
+  local: 'image',
+  'built-image': 'image',
+  'running-target': 'everything',
+  'reachable-target': 'everything',
+  'target-container': 'everything',
+  'readiness-route': 'nothing',
+  'websocket-route': 'nothing',
+  database: 'nothing',
+  'required-variable': 'nothing',
+};
+
+const provisioningOrder: readonly Provisioning[] = ['nothing', 'image', 'everything'];
+
+export function provisioningFor(requirements: Iterable<Requirement>): Provisioning {
+  let level = 0;
+  for (const requirement of requirements) {
+    level = Math.max(level, provisioningOrder.indexOf(provisioningOf[requirement]));
+  }
+  return provisioningOrder[level]!;
+}
