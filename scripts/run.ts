@@ -14,6 +14,8 @@ import { listChecks, selectChecks } from '../src/cli/selection.ts';
 import { ConfigError, loadConfig } from '../src/config/load.ts';
 import { environmentKey, type EnvironmentInfo } from '../src/environments/info.ts';
 import { saveContainerLogs } from '../src/environments/local/logs.ts';
+import { provisioningVariable } from '../src/environments/provisioning.ts';
+import { provisioningFor } from '../src/checks/requirements.ts';
 import { withDeadline } from '../src/support/bounded.ts';
 import { HarnessError } from '../src/environments/local/images.ts';
 import { removeRunResources } from '../src/support/run-resources.ts';
@@ -76,11 +78,15 @@ async function main(): Promise<number> {
   process.env.SHIPSHAPE_RUN_ID = runId;
   process.env.SHIPSHAPE_RUN_REPORT_DIR = reportDir;
   process.env.SHIPSHAPE_CONFIG_FILE = config.configFile;
+  // Only what the selected checks need: --check=1.1/pipefail builds nothing.
+  const provision = provisioningFor(selection.checks.flatMap((check) => check.requires));
+  process.env[provisioningVariable] = provision;
   // The run removes its own containers (see removeRunResources); Ryuk's image cannot be pulled offline.
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
   progress(
-    `run ${runId}: env ${config.envName}, suites ${selection.tasks.map((task) => task.id).join(', ')}, ${selection.checks.length} check(s)`,
+    `run ${runId}: env ${config.envName}, suites ${selection.tasks.map((task) => task.id).join(', ')}, ${selection.checks.length} check(s)` +
+      (config.environment.kind === 'local' && provision !== 'everything' ? ` (provisioning: ${provision})` : ''),
   );
   const collector = new CheckCollector(args.checks);
   let vitest: Vitest | undefined;

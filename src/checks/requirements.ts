@@ -5,6 +5,7 @@
  * a check never decides on its own to pass because it could not look.
  */
 import type { EnvironmentInfo } from '../environments/info.ts';
+import type { Provisioning } from '../environments/provisioning.ts';
 
 export type Requirement =
   /** The check starts or inspects containers: only a local environment has them. */
@@ -66,8 +67,6 @@ export function unmetRequirement(requires: readonly Requirement[], environment: 
 }
 
 /** How much of the local environment a set of checks needs: a Dockerfile rule needs no container at all. */
-export type Provisioning = 'nothing' | 'image' | 'everything';
-
 const provisioningOf: Record<Requirement, Provisioning> = {
   local: 'image',
   'built-image': 'image',

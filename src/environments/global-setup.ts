@@ -4,6 +4,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config/load.ts';
 import { environmentKey, type EnvironmentInfo } from './info.ts';
 import { LocalEnvironment } from './local/local-environment.ts';
+import { provisioningFromEnv } from './provisioning.ts';
 import { runContext } from './run-context.ts';
 
 /**
@@ -33,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
-  const started = await new LocalEnvironment(config, run.runId, run.reportDir).start();
+  const started = await new LocalEnvironment(config, run.runId, run.reportDir).start(provisioningFromEnv());
   await recordEnvironment(run.reportDir, started.info);
   project.provide(environmentKey, started.info);
   // scripts/run.ts saves the logs and writes the verdict before this teardown runs; stopping is bounded.

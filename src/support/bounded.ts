@@ -78,6 +78,7 @@ export async function pauseBounded(container: Dockerode.Container, ms = 15_000):
     throw new Error(
       `docker pause did not return within ${ms} ms` +
         (thawed ? '; the container was thawed through its cgroup' : ' and its cgroup could not be thawed'),
+      { cause: error },
     );
   }
 }

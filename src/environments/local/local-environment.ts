@@ -1,5 +1,6 @@
 import { getContainerRuntimeClient, Network, type StartedNetwork } from 'testcontainers';
 import type { ResolvedConfig } from '../../config/load.ts';
+import type { Provisioning } from '../provisioning.ts';
 import { progress, seconds, withHeartbeat } from '../../support/progress.ts';
 import { targetBaseKey, type EnvironmentInfo, type ImageSubstitution, type LocalTargetInfo } from '../info.ts';
 import { resolveImages } from './images.ts';
@@ -60,7 +61,11 @@ export class LocalEnvironment {
     return this;
   }
 
-  async start(): Promise<StartedLocalEnvironment> {
+  /**
+   * `provision`: how much the selected checks need (checks/requirements.ts): a run of Dockerfile rules builds
+   * nothing, a run of image checks only builds the image.
+   */
+  async start(provision: Provisioning = 'everything'): Promise<StartedLocalEnvironment> {
     const { config, runId } = this;
     const images = await resolveImages(config.images, harnessRoles);
     progress(
@@ -91,8 +96,12 @@ export class LocalEnvironment {
       alias: targetAlias,
       environment: {},
     };
-    info.local = local;
     const started = new StartedLocalEnvironment(info);
+    if (provision === 'nothing') {
+      progress('the selected checks read the repository only: nothing to build or start');
+      return started;
+    }
+    info.local = local;
 
     try {
       const build = await withHeartbeat(`building ${config.target.dockerfile} as ${tag}`, () =>
@@ -119,6 +128,11 @@ export class LocalEnvironment {
       if (!(error instanceof BuildFailedError)) throw error;
       local.buildFailure = { message: error.message, evidence: error.log };
       progress(`the target image did not build; the checks will report it`);
+      return started;
+    }
+
+    if (provision === 'image') {
+      progress('the selected checks need the image only: no container started');
       return started;
     }
 
