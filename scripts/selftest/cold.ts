@@ -169,7 +169,11 @@ async function waitForOtherRuns(options: ColdOptions): Promise<Outcome> {
         'restarting it would break them. Run --cold when they are done, or without --cold',
     );
   }
-  return { status: 'done', detail: first.length > 0 ? `waited for ${describe(first)}` : 'no other run' };
+  if (first.length === 0) return { status: 'done', detail: 'no other run' };
+  return {
+    status: 'done',
+    detail: `waited for ${first.length} process(es) to end, among them ${describe(first.slice(0, 2))}`,
+  };
 }
 
 async function unpausePaused(): Promise<Outcome> {
