@@ -92,7 +92,7 @@ describe('a Python target, built as the local environment builds it', () => {
     const failure = await build('missing', dir).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(BuildFailedError);
     expect((failure as BuildFailedError).message).toMatch(
-      /^docker build of Dockerfile cannot start: .*line 1: FROM python:3\.12-slim: python:3\.12-slim is not on this machine and images\.substitutes names no substitute for it/,
+      /^docker build of Dockerfile cannot start: line 1 \(FROM python:3\.12-slim\): python:3\.12-slim is not on this machine and images\.substitutes names no substitute for it/,
     );
     expect((failure as BuildFailedError).message).toContain(
       "add 'python:3.12-slim': '<that image>' to images.substitutes",

@@ -145,13 +145,11 @@ export async function planTargetBuild(
   for (const base of bases) {
     const choice = await chooseBaseImage(images, base.named, exists);
     if ('used' in choice) base.used = choice.used;
-    else problems.push(`${linesOf(base)}: ${choice.problem}`);
+    else problems.push(`${linesOf(base, froms)}: ${choice.problem}`);
   }
   if (problems.length > 0) {
     throw new BaseImageUnavailableError(
-      problems.length === 1
-        ? `the target's base image cannot be built from: ${problems[0]}`
-        : `${problems.length} of the target's base images cannot be built from:\n${problems.join('\n')}`,
+      problems.length === 1 ? problems[0]! : `${problems.length} base images are missing:\n${problems.join('\n')}`,
       [
         ...froms.map((from) => `line ${from.line + 1}: FROM ${from.written}${describeFrom(from)}`),
         `images.source: ${images.source}`,
@@ -214,8 +212,10 @@ function namesImage(from: FromLine): from is FromLine & { image: string } {
   return from.image !== undefined && from.image !== '' && from.image.toLowerCase() !== 'scratch';
 }
 
-function linesOf(base: BaseImageChoice): string {
-  return `${base.lines.length > 1 ? 'lines' : 'line'} ${base.lines.join(', ')}: FROM ${base.named}`;
+/** `line 15 (FROM ${RUNTIME_IMAGE})`: where the Dockerfile names the image. */
+function linesOf(base: BaseImageChoice, froms: FromLine[]): string {
+  const written = froms.find((from) => from.line + 1 === base.lines[0])?.written ?? base.named;
+  return `${base.lines.length > 1 ? 'lines' : 'line'} ${base.lines.join(', ')} (FROM ${written})`;
 }
 
 function describeFrom(from: FromLine): string {
