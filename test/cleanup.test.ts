@@ -60,11 +60,12 @@ async function summaryOf(run: HarnessRun): Promise<RunSummary> {
 async function postgresOf(runId: string) {
   const docker = (await getContainerRuntimeClient()).container.dockerode;
   const containers = await docker.listContainers({ filters: { label: [`${runLabel}=${runId}`] } });
-  const info = containers.find((container) =>
-    Object.values(container.NetworkSettings?.Networks ?? {}).some((network) => network.Aliases?.includes('postgres')),
-  );
-  if (!info) throw new Error(`run ${runId} has no PostgreSQL container`);
-  return docker.getContainer(info.Id);
+  for (const info of containers) {
+    const container = docker.getContainer(info.Id);
+    const networks = (await container.inspect()).NetworkSettings.Networks;
+    if (Object.values(networks).some((network) => network.Aliases?.includes('postgres'))) return container;
+  }
+  throw new Error(`run ${runId} has no PostgreSQL container`);
 }
 
 async function expectNothingLeft(runId: string): Promise<void> {
@@ -107,14 +108,17 @@ describe('cleanup', () => {
 
   it('ends within 15 s of two Ctrl-C while PostgreSQL is paused, with the partial summary and nothing left', async () => {
     let firstInterruptAt = 0;
+    let pausedAtInterrupt = false;
     // A check that needs the database is running when PostgreSQL freezes; then the user presses Ctrl-C twice.
     const run = await runHarness({
       args: ['--suite=3.2'],
       on: {
         when: /target healthy after/,
         act: async (child, runId) => {
-          await (await postgresOf(runId)).pause();
-          await new Promise((resolve) => setTimeout(resolve, 2_000));
+          const postgres = await postgresOf(runId);
+          await postgres.pause();
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          pausedAtInterrupt = (await postgres.inspect()).State.Paused;
           firstInterruptAt = Date.now();
           child.kill('SIGINT');
           await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -124,6 +128,7 @@ describe('cleanup', () => {
     });
     expect(run.exitCode, run.stderr).toBe(ExitCode.interrupted);
     expect(firstInterruptAt).toBeGreaterThan(0);
+    expect(pausedAtInterrupt, 'PostgreSQL was paused when Ctrl-C came').toBe(true);
     expect(run.endedAt - firstInterruptAt, run.stderr).toBeLessThan(15_000);
     expect(run.stderr).toContain('second interrupt: writing the partial summary');
     const summary = await summaryOf(run);
