@@ -27,6 +27,7 @@ import {
   probeSecretFiles,
   probeSizeWithinBudget,
 } from './image-scan.ts';
+import { healthyBoundCapMs } from './image-config.ts';
 
 // The rules share one read of the repository's files per run.
 const inputs = new Map<string, Promise<DockerfileInput>>();
@@ -131,10 +132,13 @@ export const dockerfileTask = defineTask({
     }),
     defineCheck({
       id: '1.1/image-healthcheck',
-      title: 'The image has a healthcheck',
-      hint: 'Add HEALTHCHECK CMD [...] requesting the health route to the final stage; remove any HEALTHCHECK NONE.',
-      requires: ['built-image'],
-      run: (ctx) => probeImageHealthcheck(ctx.local.image),
+      title: 'The image has a healthcheck, and Docker reports the running container healthy by it',
+      hint: 'Add HEALTHCHECK CMD [...] requesting the health route to the final stage, with a tool the image has (a slim image has no curl: use the runtime itself, e.g. node -e "fetch(...)" or python3 -c "urllib..."); remove any HEALTHCHECK NONE.',
+      requires: ['running-target', 'target-container'],
+      // Up to the bound the image's healthcheck settings give (capped), and room to inspect.
+      timeLimitMs: healthyBoundCapMs + 30_000,
+      run: (ctx) =>
+        probeImageHealthcheck(ctx.local.image, ctx.targetContainerId, { needles: needles(ctx), signal: ctx.signal }),
     }),
     defineCheck({
       id: '1.1/no-secrets-in-image-config',

@@ -8,11 +8,20 @@
 import { failed, passed, type Verdict } from '../../checks/check.ts';
 import { leakedSecrets, redact, secretAssignment, type Secret } from '../../support/secrets.ts';
 
+/** An image's HEALTHCHECK as `docker inspect` shows it: durations in nanoseconds, 0 or absent for Docker's default. */
+export interface HealthcheckConfig {
+  Test?: string[] | null;
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
+}
+
 /** The parts of `docker image inspect` these checks read. */
 export interface ImageConfig {
   User?: string;
   ExposedPorts?: Record<string, unknown> | null;
-  Healthcheck?: { Test?: string[] | null } | null;
+  Healthcheck?: HealthcheckConfig | null;
   Env?: string[] | null;
 }
 
@@ -60,6 +69,119 @@ export function healthcheckVerdict(config: ImageConfig): Verdict {
   if (test.length === 0) return failed('the image has no healthcheck (no HEALTHCHECK in it or its base)');
   if (test[0] === 'NONE') return failed('the image disables its healthcheck (HEALTHCHECK NONE)');
   return passed(`healthcheck: ${redact(test.join(' ')).slice(0, 160)}`);
+}
+
+/** Docker's defaults for the HEALTHCHECK options an image leaves out (moby daemon/health.go). */
+export const dockerHealthDefaults = { intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, retries: 3 } as const;
+
+/** The most this check waits for Docker to call a container healthy, whatever the image's settings. */
+export const healthyBoundCapMs = 180_000;
+
+export interface HealthTiming {
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  retries: number;
+}
+
+/** The image's healthcheck settings in milliseconds, Docker's default where it sets none. */
+export function healthTiming(healthcheck: HealthcheckConfig | null | undefined): HealthTiming {
+  const ms = (ns: number | undefined, fallback: number) => (ns && ns > 0 ? ns / 1e6 : fallback);
+  return {
+    intervalMs: ms(healthcheck?.Interval, dockerHealthDefaults.intervalMs),
+    timeoutMs: ms(healthcheck?.Timeout, dockerHealthDefaults.timeoutMs),
+    startPeriodMs: ms(healthcheck?.StartPeriod, dockerHealthDefaults.startPeriodMs),
+    retries: healthcheck?.Retries && healthcheck.Retries > 0 ? healthcheck.Retries : dockerHealthDefaults.retries,
+  };
+}
+
+/**
+ * How long after the container's start Docker must have called it healthy:
+ * the start period, then as many intervals as the retries allow and one
+ * more, and one probe's timeout; never more than `capMs`.
+ */
+export function healthyBoundMs(timing: HealthTiming, capMs = healthyBoundCapMs): number {
+  return Math.min(capMs, timing.startPeriodMs + timing.intervalMs * (timing.retries + 1) + timing.timeoutMs);
+}
+
+export function describeHealthTiming(timing: HealthTiming): string {
+  return (
+    `start period ${seconds(timing.startPeriodMs)}, interval ${seconds(timing.intervalMs)}, ` +
+    `timeout ${seconds(timing.timeoutMs)}, retries ${timing.retries}`
+  );
+}
+
+/** One run of the healthcheck, as `State.Health.Log` keeps the last five. */
+export interface HealthLogEntry {
+  Start?: string;
+  End?: string;
+  ExitCode?: number;
+  Output?: string;
+}
+
+/** The container's health as Docker keeps it (`State.Health` of `docker inspect`). */
+export interface ContainerHealth {
+  /** `starting`, `healthy`, `unhealthy`; absent when the container runs no healthcheck. */
+  status?: string;
+  failingStreak?: number;
+  log: readonly HealthLogEntry[];
+  /** Since the container started (State.StartedAt). */
+  sinceStartMs: number;
+}
+
+/** The last health log entries, newest last: when each ran, its exit code and its output (one line, cut). */
+export function formatHealthLog(log: readonly HealthLogEntry[], needles: readonly Secret[] = [], entries = 3): string {
+  if (log.length === 0) return 'health log: no check has run yet';
+  const lines = log.slice(-entries).map((entry) => {
+    const took =
+      entry.Start && entry.End ? ` after ${Math.max(0, Date.parse(entry.End) - Date.parse(entry.Start))} ms` : '';
+    const output = redact((entry.Output ?? '').replace(/\s+/g, ' ').trim(), needles);
+    const shown = output.length > 200 ? `${output.slice(0, 200)}...` : output || '(no output)';
+    return `${entry.Start ?? '?'} exit ${entry.ExitCode ?? '?'}${took}: ${shown}`;
+  });
+  return [`last ${lines.length} of Docker's health log entries (newest last):`, ...lines].join('\n');
+}
+
+/**
+ * Docker's own verdict on the running container: `healthy` within the bound
+ * the image's settings give. `unhealthy` fails at once (the check already
+ * failed `retries` times in a row after the start period); `starting` fails
+ * once the bound has passed.
+ */
+export function containerHealthVerdict(
+  health: ContainerHealth,
+  timing: HealthTiming,
+  boundMs: number,
+  needles: readonly Secret[] = [],
+): Verdict {
+  const when = `${seconds(health.sinceStartMs)} after the container started`;
+  const bound = `bound ${seconds(boundMs)} from the image's healthcheck: ${describeHealthTiming(timing)}`;
+  const evidence = formatHealthLog(health.log, needles);
+  if (health.status === 'healthy') {
+    const last = health.log.at(-1);
+    return passed(
+      `Docker reports the target container healthy ${when} (${bound})` +
+        (last ? `; last check exit ${last.ExitCode ?? '?'}` : ''),
+    );
+  }
+  if (health.status === undefined || health.status === 'none') {
+    return failed(`Docker runs no healthcheck in the target container (${when})`, evidence);
+  }
+  if (health.status === 'unhealthy') {
+    return failed(
+      `Docker reports the target container "unhealthy", not "healthy", ${when}: its healthcheck failed ` +
+        `${health.failingStreak ?? timing.retries} times in a row (${bound})`,
+      evidence,
+    );
+  }
+  return failed(
+    `Docker's health status of the target container is still "${health.status}", not "healthy", ${when} (${bound})`,
+    evidence,
+  );
+}
+
+function seconds(ms: number): string {
+  return ms % 1_000 === 0 ? `${ms / 1_000} s` : `${(ms / 1_000).toFixed(1)} s`;
 }
 
 /**

@@ -6,15 +6,21 @@
  * and returns a Verdict whose evidence names the offending file, variable or
  * layer, never a secret's value.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { failed, passed, skipped, type Verdict } from '../../checks/check.ts';
 import { getContainerRuntimeClient } from 'testcontainers';
 import type { RuntimeSpec } from '../../config/profiles.ts';
 import {
   configSecretsVerdict,
+  containerHealthVerdict,
   exposedPortVerdict,
+  formatHealthLog,
   healthcheckVerdict,
+  healthTiming,
+  healthyBoundMs,
   sizeVerdict,
   userVerdict,
+  type HealthLogEntry,
   type HistoryStep,
   type ImageConfig,
 } from './image-config.ts';
@@ -49,8 +55,46 @@ export async function probeExposesPort(image: string, port: number): Promise<Ver
   return exposedPortVerdict((await inspectImage(image)).config, port);
 }
 
-export async function probeImageHealthcheck(image: string): Promise<Verdict> {
-  return healthcheckVerdict((await inspectImage(image)).config);
+/**
+ * 1.1/image-healthcheck: the image declares a healthcheck (not NONE), and it
+ * works: Docker's own health status of the started target container becomes
+ * `healthy` within the bound the image's settings give (start period +
+ * interval x (retries + 1) + timeout, capped). A HEALTHCHECK that calls a
+ * tool the image lacks (curl in a slim image) is declared and never passes.
+ */
+export async function probeImageHealthcheck(
+  image: string,
+  containerId: string,
+  options: { needles?: readonly Secret[]; capMs?: number; signal?: AbortSignal } = {},
+): Promise<Verdict> {
+  const { config } = await inspectImage(image);
+  const declared = healthcheckVerdict(config);
+  if (declared.status === 'failed') return declared;
+  const container = (await docker()).getContainer(containerId);
+  for (;;) {
+    const inspect = await container.inspect();
+    // What Docker runs: the container's healthcheck (the image's unless the run replaced it).
+    const timing = healthTiming(inspect.Config.Healthcheck ?? config.Healthcheck);
+    const boundMs = healthyBoundMs(timing, options.capMs);
+    const sinceStartMs = Math.max(0, Date.now() - Date.parse(inspect.State.StartedAt));
+    const health = inspect.State.Health;
+    const seen = {
+      ...(health?.Status ? { status: health.Status } : {}),
+      ...(health?.FailingStreak !== undefined ? { failingStreak: health.FailingStreak } : {}),
+      log: (health?.Log ?? []) as HealthLogEntry[],
+      sinceStartMs,
+    };
+    if (!inspect.State.Running) {
+      return failed(
+        `the target container is not running (exit code ${inspect.State.ExitCode}), so Docker cannot call it healthy`,
+        formatHealthLog(seen.log, options.needles),
+      );
+    }
+    if (seen.status !== 'starting' || sinceStartMs >= boundMs || options.signal?.aborted) {
+      return containerHealthVerdict(seen, timing, boundMs, options.needles);
+    }
+    await sleep(Math.min(1_000, boundMs - sinceStartMs));
+  }
 }
 
 export async function probeConfigSecrets(image: string, needles: readonly Secret[]): Promise<Verdict> {

@@ -15,6 +15,7 @@ import type { Verdict } from '../../../src/checks/check.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { buildTargetImage } from '../../../src/environments/local/image-build.ts';
 import { listRunResources, removeRunResources } from '../../../src/support/run-resources.ts';
+import { removeOneOff, startOneOff } from '../../../src/support/docker.ts';
 import { newRunId } from '../../../src/environments/run-context.ts';
 import { finalStageBaseImage } from '../../../src/tasks/1.1-dockerfile/dockerfile-rules.ts';
 import { configSecretsVerdict, userVerdict } from '../../../src/tasks/1.1-dockerfile/image-config.ts';
@@ -54,6 +55,16 @@ function expectFail(verdict: Verdict, ...mentions: string[]): void {
   expect(shown(verdict)).not.toContain(`local-${runId}`);
 }
 
+/** Runs `probe` against a started container of `image` (its own CMD), removed afterwards. */
+async function withRunning(image: string, probe: (containerId: string) => Promise<Verdict>): Promise<Verdict> {
+  const container = await startOneOff({ image, networkName: 'bridge', runId, environment: {} });
+  try {
+    return await probe(container.id);
+  } finally {
+    await removeOneOff(container);
+  }
+}
+
 afterAll(async () => {
   await removeFixtureImages();
   await removeRunResources(runId);
@@ -72,10 +83,29 @@ describe('the reference image', () => {
   it('passes every image check', async () => {
     const profile = profiles.reference;
     const base = finalStageBaseImage(readFileSync('Dockerfile', 'utf8'), buildArgs);
+    // Its healthcheck is judged on a running container: /health touches no dependency, so unreachable ones do.
+    const running = await startOneOff({
+      image: tag,
+      networkName: 'bridge',
+      runId,
+      environment: {
+        DATABASE_URL: 'postgres://shipshape:unused@127.0.0.1:1/shipshape?sslmode=disable',
+        QDRANT_URL: 'http://127.0.0.1:2',
+        QDRANT_API_KEY: 'qdrant-key-unused',
+        QDRANT_COLLECTION: 'book',
+        COHERE_API_KEY: canaries.COHERE_API_KEY,
+      },
+    });
+    let healthcheck: Verdict;
+    try {
+      healthcheck = await probeImageHealthcheck(tag, running.id, { needles });
+    } finally {
+      await removeOneOff(running);
+    }
     const verdicts: Record<string, Verdict> = {
       ['1.1/non-root-user']: await probeNonRootUser(tag, needles),
       ['1.1/exposes-port']: await probeExposesPort(tag, 8000),
-      ['1.1/image-healthcheck']: await probeImageHealthcheck(tag),
+      ['1.1/image-healthcheck']: healthcheck,
       ['1.1/no-secrets-in-image-config']: await probeConfigSecrets(tag, needles),
       ['1.1/no-secret-files-in-layers']: await probeSecretFiles(tag, needles),
       ['1.1/no-added-setuid']: await probeNoAddedSetuid(tag, base, needles),
@@ -84,13 +114,14 @@ describe('the reference image', () => {
     };
     expect(Object.keys(verdicts).sort()).toEqual(
       dockerfileTask.checks
-        .filter((check) => check.requires.includes('built-image'))
+        .filter((check) => check.requires.includes('built-image') || check.requires.includes('running-target'))
         .map((check) => check.id)
         .sort(),
     );
     for (const [id, verdict] of Object.entries(verdicts))
       expect(verdict.status, `${id}: ${shown(verdict)}`).toBe('passed');
     expect(verdicts['1.1/non-root-user']!.message).toContain('node (uid 1000)');
+    expect(verdicts['1.1/image-healthcheck']!.message).toMatch(/^Docker reports the target container healthy/);
     expect(verdicts['1.1/runtime-present']!.message).toMatch(/node --version: v24\./);
     expect(verdicts['1.1/image-size-within-budget']!.message).toMatch(/MB \(budget 400 MB\); built in 1\.2 s/);
     // The base's own setuid binaries (su, passwd, mount) are counted, not flagged.
@@ -134,13 +165,16 @@ describe('1.1/exposes-port and 1.1/image-healthcheck', () => {
   });
 
   it('fails no healthcheck and HEALTHCHECK NONE', async () => {
-    const none = await buildFixtureImage('no-healthcheck', `FROM ${debianImage}\nLABEL case=no-healthcheck\n`);
-    expectFail(await probeImageHealthcheck(none), 'no healthcheck');
+    const none = await buildFixtureImage(
+      'no-healthcheck',
+      `FROM ${debianImage}\nLABEL case=no-healthcheck\nCMD ["sleep", "120"]\n`,
+    );
+    expectFail(await withRunning(none, (id) => probeImageHealthcheck(none, id)), 'no healthcheck');
     const disabled = await buildFixtureImage(
       'healthcheck-none',
-      `FROM ${debianImage}\nHEALTHCHECK CMD ["true"]\nHEALTHCHECK NONE\n`,
+      `FROM ${debianImage}\nHEALTHCHECK CMD ["true"]\nHEALTHCHECK NONE\nCMD ["sleep", "120"]\n`,
     );
-    expectFail(await probeImageHealthcheck(disabled), 'HEALTHCHECK NONE');
+    expectFail(await withRunning(disabled, (id) => probeImageHealthcheck(disabled, id)), 'HEALTHCHECK NONE');
   });
 });
 
