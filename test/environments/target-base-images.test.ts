@@ -119,7 +119,8 @@ describe('the base image of each FROM', () => {
       (error: unknown) => error,
     )) as Error;
     expect(failure.message).toContain(
-      'python:3.11-slim is not on this machine, nor is its substitute shipshape-airgap/python:3.11-slim; run `npm run setup`',
+      'python:3.11-slim is not on this machine, nor is its substitute shipshape-airgap/python:3.11-slim; ' +
+        'pull it where a registry answers (docker pull python:3.11-slim), or run `npm run setup` where none does',
     );
   });
 

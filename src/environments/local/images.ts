@@ -193,11 +193,16 @@ export async function chooseBaseImage(
   if (substitute && (await exists(substitute))) return { used: substitute };
   if (!substitute && (await exists(named))) return { used: named };
   if (substitute) {
-    const absent =
-      images.source === 'auto'
-        ? `${named} is not on this machine, nor is its substitute ${substitute}`
-        : `its substitute ${substitute} is not on this machine (images.source: substitutes)`;
-    return { problem: `${absent}; run \`npm run setup\`, which builds the shipshape-airgap/* substitutes` };
+    if (images.source === 'auto') {
+      return {
+        problem:
+          `${named} is not on this machine, nor is its substitute ${substitute}; pull it where a registry ` +
+          `answers (docker pull ${named}), or run \`npm run setup\` where none does: it builds the substitutes`,
+      };
+    }
+    return {
+      problem: `its substitute ${substitute} is not on this machine (images.source: substitutes); run \`npm run setup\`, which builds the substitutes`,
+    };
   }
   return {
     problem:
