@@ -14,6 +14,7 @@ import {
   probeReady200,
   startVerdict,
 } from './container.ts';
+import { holdAnswers } from './answer-hold.ts';
 import { probeFatalConfigExitsCleanly, probeSigtermExitsCleanly, type ContainerRun } from './lifecycle.ts';
 
 /** A second container of the target's image, wired like the first. */
@@ -81,11 +82,21 @@ export const localDockerTask = defineTask({
     }),
     defineCheck({
       id: '1.2/sigterm-exits-cleanly',
-      title: 'On SIGTERM the container exits 0 within the drain bound',
-      hint: 'Run the app as PID 1 in exec form (CMD ["node", ...], not a shell or npm start), stop accepting work on SIGTERM, finish in-flight requests and exit 0 before thresholds.drainWithinMs.',
+      title: 'On SIGTERM the answers in flight are still given and the container exits 0 within the drain bound',
+      hint: 'Run the app as PID 1 in exec form (CMD ["node", ...], not a shell or npm start); on SIGTERM stop accepting new work, let in-flight HTTP requests and WebSocket answers finish, then exit 0 before thresholds.drainWithinMs.',
       requires: ['running-target'],
+      timeLimitMs: ({ thresholds }) => 2 * thresholds.healthyWithinMs + 2 * thresholds.drainWithinMs + 60_000,
       run: (ctx) =>
-        probeSigtermExitsCleanly(containerRun(ctx), ctx.thresholds.healthyWithinMs, ctx.thresholds.drainWithinMs),
+        probeSigtermExitsCleanly(
+          {
+            ...containerRun(ctx),
+            api: ctx.target,
+            healthyWithinMs: ctx.thresholds.healthyWithinMs,
+            drainWithinMs: ctx.thresholds.drainWithinMs,
+            requestTimeoutMs: ctx.thresholds.requestTimeoutMs,
+          },
+          () => holdAnswers(ctx, { cohereLatencyMs: 1_500 }),
+        ),
     }),
     defineCheck({
       id: '1.2/fatal-config-exits-cleanly',
