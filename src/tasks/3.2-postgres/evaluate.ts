@@ -331,3 +331,142 @@ export function evaluateAcceptedStored(
       `after it: ${acceptedAfter.length} answered 2xx, all stored`,
   );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Whole exchanges: each question and the answer the API returned for it
+
+/** Where a text was found in the declared tables. */
+export interface TextFound {
+  /** Table -> rows holding the text in one of their text or JSON columns. */
+  rows: Record<string, number>;
+  /** Table -> of those rows, the ones that also carry the conversation id; undefined when the API named none. */
+  inConversation?: Record<string, number>;
+}
+
+/** One question asked through the API, what came back, and where its two halves were found. */
+export interface ExchangeOutcome {
+  label: string;
+  marker: string;
+  question: string;
+  status?: number;
+  /** Why there was no status (timeout, refused). */
+  error?: string;
+  /** The answer text the API returned (the profile's answer field). */
+  answer?: string;
+  /** The conversation the API said the exchange was stored in, when it said. */
+  conversationId?: string;
+  /** Undefined: not searched. */
+  questionFound?: TextFound;
+  answerFound?: TextFound;
+}
+
+function total(rows: Record<string, number>): number {
+  return Object.values(rows).reduce((sum, count) => sum + count, 0);
+}
+
+function tablesWith(rows: Record<string, number>): string[] {
+  return Object.entries(rows)
+    .filter(([, count]) => count > 0)
+    .map(([table, count]) => `${table} (${count} row${count === 1 ? '' : 's'})`);
+}
+
+type Placement = 'missing' | 'outside-conversation' | 'stored';
+
+function placement(found: TextFound | undefined): Placement {
+  if (!found || total(found.rows) === 0) return 'missing';
+  if (found.inConversation && total(found.inConversation) === 0) return 'outside-conversation';
+  return 'stored';
+}
+
+function describeFound(what: 'question' | 'answer', found: TextFound | undefined, conversationId?: string): string {
+  const where = placement(found);
+  if (where === 'missing') return `the ${what} is in none of the declared tables`;
+  const tables = tablesWith(found!.rows).join(', ');
+  if (where === 'outside-conversation') {
+    return `the ${what} is in ${tables}, but in no row carrying its conversation id ${conversationId}`;
+  }
+  return (
+    `the ${what} is in ${found!.inConversation ? tablesWith(found!.inConversation).join(', ') : tables}` +
+    (conversationId ? `, with its conversation id` : '')
+  );
+}
+
+/** Evidence lines for one exchange: how it was answered, then where each half was found. */
+export function formatExchange(outcome: ExchangeOutcome): string[] {
+  const answered =
+    outcome.status === undefined ? `no answer (${outcome.error ?? 'unknown'})` : `answered ${outcome.status}`;
+  const conversation = outcome.conversationId ? `, conversation ${outcome.conversationId}` : '';
+  const lines = [`${outcome.label}: ${answered}${conversation} (${outcome.marker})`];
+  if (!isAccepted(outcome.status)) return lines;
+  if (outcome.answer === undefined) return [...lines, '  no answer text came back, so none was looked for'];
+  const answer = outcome.answer.replace(/\s+/g, ' ').trim();
+  lines.push(`  question: ${compact(outcome.question, 100)}`);
+  lines.push(`  answer (${outcome.answer.length} characters): ${compact(answer, 100)}`);
+  if (outcome.questionFound === undefined) return [...lines, '  not searched'];
+  lines.push(`  ${describeFound('question', outcome.questionFound, outcome.conversationId)}`);
+  lines.push(`  ${describeFound('answer', outcome.answerFound, outcome.conversationId)}`);
+  return lines;
+}
+
+/**
+ * Every exchange was answered 2xx with an answer text, and both halves of it
+ * are stored: the question and the answer the API returned, each found in a
+ * declared table, and in a row that carries the conversation id the API
+ * named (when it named one), so the answer is stored as that conversation's.
+ */
+export function evaluateExchangesStored(outcomes: readonly ExchangeOutcome[], notes: readonly string[] = []): Verdict {
+  const evidence = [...notes, ...outcomes.flatMap(formatExchange)].join('\n');
+  const problems: string[] = [];
+  const labels = (list: readonly ExchangeOutcome[]) => list.map((outcome) => outcome.label).join(', ');
+  const refused = outcomes.filter((outcome) => !isAccepted(outcome.status));
+  if (refused.length > 0) {
+    const statuses = statusCounts(refused.map((outcome) => outcome.status));
+    problems.push(
+      `${refused.length} of ${outcomes.length} questions were not answered 2xx (${statuses}: ${labels(refused)}), ` +
+        'so there is nothing accepted to look for' +
+        (refused.some((outcome) => outcome.status === 429) ? ` (${rateLimitedNote})` : ''),
+    );
+  }
+  const accepted = outcomes.filter((outcome) => isAccepted(outcome.status));
+  const silent = accepted.filter((outcome) => outcome.answer === undefined || outcome.answer.trim() === '');
+  if (silent.length > 0) {
+    problems.push(`${silent.length} question(s) answered 2xx without an answer text (${labels(silent)})`);
+  }
+  const judged = accepted.filter((outcome) => !silent.includes(outcome));
+  for (const what of ['question', 'answer'] as const) {
+    const found = (outcome: ExchangeOutcome) => (what === 'question' ? outcome.questionFound : outcome.answerFound);
+    const missing = judged.filter((outcome) => placement(found(outcome)) === 'missing');
+    if (missing.length > 0) {
+      problems.push(
+        `the ${what} is in none of the declared tables for ${missing.length} of ${judged.length} exchanges ` +
+          `answered 2xx (${labels(missing)})`,
+      );
+    }
+    const astray = judged.filter((outcome) => placement(found(outcome)) === 'outside-conversation');
+    if (astray.length > 0) {
+      problems.push(
+        `the ${what} is stored without the conversation id the API returned for ${astray.length} of ` +
+          `${judged.length} exchanges (${labels(astray)})`,
+      );
+    }
+  }
+  if (problems.length > 0) return failed(problems.join('; '), evidence);
+  const withConversation = judged.filter((outcome) => outcome.conversationId).length;
+  const where = [
+    ...new Set(
+      judged.flatMap((outcome) => [
+        ...Object.keys(outcome.questionFound?.rows ?? {}).filter((table) => outcome.questionFound!.rows[table]! > 0),
+        ...Object.keys(outcome.answerFound?.rows ?? {}).filter((table) => outcome.answerFound!.rows[table]! > 0),
+      ]),
+    ),
+  ];
+  return passed(
+    `all ${judged.length} exchanges answered 2xx are stored whole: each question and the answer the API returned ` +
+      `found in ${where.join(', ')}` +
+      (withConversation === judged.length
+        ? ', each with the conversation id the API returned'
+        : withConversation === 0
+          ? ' (the API named no conversation)'
+          : ` (${withConversation} with the conversation id the API returned; the others named none)`),
+  );
+}

@@ -20,17 +20,20 @@ import { describeFetchError, excerpt } from '../../support/http.ts';
 import { withAdminClient } from '../../support/postgres-admin.ts';
 import {
   evaluateAcceptedStored,
+  evaluateExchangesStored,
   evaluateOutageTimeline,
   evaluatePoolSamples,
   formatMs,
   isAccepted,
   likeContaining,
+  quoteIdentifier,
   quoteTableName,
-  rateLimitedNote,
   reportsDependencyDown,
+  type ExchangeOutcome,
   type OutagePhase,
   type QuestionOutcome,
   type ReadinessSample,
+  type TextFound,
 } from './evaluate.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -319,47 +322,135 @@ export async function probeTlsConnections(context: CheckContext): Promise<Verdic
   });
 }
 
-/** 3.2/writes-persisted: a marked question answered 2xx is found in a declared table. */
+/** The topics of 3.2/writes-persisted's questions: distinct, so their answers differ too. */
+const exchangeTopics = [
+  'what does the book say about nodes and topics?',
+  'how should secrets reach a container?',
+  'why bind to 0.0.0.0 rather than to localhost?',
+];
+
+/** 3.2/writes-persisted: a few questions, each answered 2xx; each question and its answer are stored. */
 export async function probeWritesPersisted(context: CheckContext): Promise<Verdict> {
-  const marker = uniqueMarker(context.runId);
-  const asked = await ask(context, marker, context.thresholds.requestTimeoutMs);
-  if (asked.status === undefined) return failed(`the question got no answer: ${asked.error}`, `marker ${marker}`);
-  if (!isAccepted(asked.status)) {
-    return failed(
-      `the question was answered ${asked.status}, not 2xx, so there is nothing accepted to look for` +
-        (asked.status === 429 ? ` (${rateLimitedNote})` : ''),
-      excerpt(asked.text),
-    );
+  const { requestTimeoutMs } = context.thresholds;
+  const outcomes: ExchangeOutcome[] = [];
+  for (const [index, topic] of exchangeTopics.entries()) {
+    const marker = uniqueMarker(context.runId);
+    const question = `${marker}: ${topic}`;
+    const result = await context.client(requestTimeoutMs * 2).ask(question, { requestId: `${marker}-q`.slice(0, 128) });
+    const outcome: ExchangeOutcome = { label: `q${index + 1}`, marker, question };
+    if (!result.ok) outcome.error = result.error;
+    else {
+      outcome.status = result.reply.status;
+      if (result.reply.answer !== undefined) outcome.answer = result.reply.answer;
+      if (result.reply.conversationId !== undefined) outcome.conversationId = result.reply.conversationId;
+    }
+    outcomes.push(outcome);
   }
   const { tables } = context.database;
+  const searchable = outcomes.filter(
+    (outcome) => isAccepted(outcome.status) && outcome.answer !== undefined && outcome.answer.trim() !== '',
+  );
+  if (searchable.length === 0) return evaluateExchangesStored(outcomes);
   return withAdmin(context, async (client, database) => {
+    const columns = await searchableColumns(client, tables);
+    const search = async () => {
+      for (const outcome of searchable) {
+        outcome.questionFound = await findText(client, columns, outcome.question, outcome.conversationId);
+        outcome.answerFound = await findText(client, columns, outcome.answer!.trim(), outcome.conversationId);
+      }
+    };
+    const complete = () =>
+      searchable.every((outcome) => hasRows(outcome.questionFound) && hasRows(outcome.answerFound));
     // Stored before the reply, or very soon after: allow a short grace for a write-behind store.
-    let search = await searchMarker(client, tables, marker);
-    for (let attempt = 0; attempt < 4 && total(search) === 0; attempt++) {
+    await search();
+    for (let attempt = 0; attempt < 4 && !complete(); attempt++) {
       await sleep(500);
-      search = await searchMarker(client, tables, marker);
+      await search();
     }
-    const evidence = [
-      `question answered ${asked.status}; marker ${marker}`,
-      `searched database "${database}", each row as text: ` +
+    const notes = [
+      `searched database "${database}", the text and JSON columns of each declared table: ` +
         tables
-          .map((table) =>
-            search.missingTables.includes(table) ? `${table} (missing)` : `${table}: ${search.found[table]} row(s)`,
-          )
+          .map((table) => {
+            const names = columns.get(table);
+            if (names === undefined) return `${table} (missing)`;
+            return `${table} (${names.map((column) => column.name).join(', ') || 'no text column'})`;
+          })
           .join(', '),
-    ].join('\n');
-    if (total(search) === 0) {
-      return failed(`the question answered ${asked.status} is in none of the declared tables`, evidence);
-    }
-    const where = Object.entries(search.found)
-      .filter(([, rows]) => rows > 0)
-      .map(([table, rows]) => `${table} (${rows} row${rows === 1 ? '' : 's'})`);
-    return passed(`answered ${asked.status}; found in ${where.join(', ')}`);
+    ];
+    return evaluateExchangesStored(outcomes, notes);
   });
 }
 
-function total(search: MarkerSearch): number {
-  return Object.values(search.found).reduce((sum, rows) => sum + rows, 0);
+function hasRows(found: TextFound | undefined): boolean {
+  return found !== undefined && Object.values(found.rows).some((rows) => rows > 0);
+}
+
+interface TextColumn {
+  name: string;
+  /** json and jsonb hold a text JSON-escaped; the others as it is. */
+  json: boolean;
+}
+
+/** Declared table -> its text and JSON columns; a table that does not exist is left out. */
+async function searchableColumns(client: pg.Client, tables: readonly string[]): Promise<Map<string, TextColumn[]>> {
+  const present = await presentTables(client, tables);
+  const columns = new Map<string, TextColumn[]>();
+  for (const table of tables) {
+    if (!present.get(table)) continue;
+    const result = await client.query<{ name: string; typname: string; category: string }>(
+      `SELECT a.attname AS name, t.typname, t.typcategory AS category
+         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum`,
+      [quoteTableName(table)],
+    );
+    columns.set(
+      table,
+      result.rows
+        .filter((row) => row.category === 'S' || row.typname === 'json' || row.typname === 'jsonb')
+        .map((row) => ({ name: row.name, json: row.typname === 'json' || row.typname === 'jsonb' })),
+    );
+  }
+  return columns;
+}
+
+/**
+ * Rows of each declared table holding `text` in a text or JSON column, and of
+ * those, the rows with a column whose value is `conversationId` (when given).
+ */
+async function findText(
+  client: pg.Client,
+  columns: Map<string, TextColumn[]>,
+  text: string,
+  conversationId: string | undefined,
+): Promise<TextFound> {
+  const rows: Record<string, number> = {};
+  const inConversation: Record<string, number> = {};
+  for (const [table, textColumns] of columns) {
+    if (textColumns.length === 0) {
+      rows[table] = 0;
+      inConversation[table] = 0;
+      continue;
+    }
+    // $1 the conversation id, $2 the text as stored in a text column, $3 as stored in a JSON one (escaped).
+    const holds = textColumns
+      .map((column) => `strpos(t.${quoteIdentifier(column.name)}::text, ${column.json ? '$3' : '$2'}::text) > 0`)
+      .join(' OR ');
+    const parameters = [conversationId ?? null, text];
+    if (textColumns.some((column) => column.json)) parameters.push(JSON.stringify(text).slice(1, -1));
+    const result = await client.query<{ n: number; in_conversation: number }>(
+      `SELECT count(*)::int AS n,
+              count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM json_each_text(row_to_json(t)) AS c WHERE lower(c.value) = lower($1::text)
+              ))::int AS in_conversation
+         FROM ${quoteTableName(table)} t
+        WHERE ${holds}`,
+      parameters,
+    );
+    rows[table] = result.rows[0]?.n ?? 0;
+    inConversation[table] = result.rows[0]?.in_conversation ?? 0;
+  }
+  return conversationId === undefined ? { rows } : { rows, inConversation };
 }
 
 /**
