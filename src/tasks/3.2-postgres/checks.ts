@@ -40,8 +40,8 @@ export const postgresTask = defineTask({
     }),
     defineCheck({
       id: '3.2/writes-persisted',
-      title: 'A question answered 2xx is stored in the database',
-      hint: 'Store every accepted question (and its answer) in PostgreSQL before replying; an in-memory or no-op store loses them.',
+      title: 'Each question answered 2xx and the answer returned for it are stored, in their conversation',
+      hint: 'Store every accepted question and the answer you return (with the conversation id you return) in PostgreSQL before replying; an in-memory or no-op store, or one that skips the answer, loses them.',
       requires: ['database', 'running-target'],
       run: probeWritesPersisted,
     }),
