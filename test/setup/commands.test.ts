@@ -65,7 +65,7 @@ function codeOf(line: string): string {
 export function commandsIn(script: string): Set<string> {
   const functions = new Set([...script.matchAll(/^\s*([A-Za-z_][\w-]*)\s*\(\)\s*\{/gm)].map((match) => match[1]!));
   const commands = new Set<string>();
-  const withoutHeredocs = script.replace(/<<-?\s*['\"]?(\w+)['\"]?[^\n]*\n[\s\S]*?\n\s*\1(?:\n|$)/g, '\n');
+  const withoutHeredocs = script.replace(/<<-?\s*['"]?(\w+)['"]?[^\n]*\n[\s\S]*?\n\s*\1(?:\n|$)/g, '\n');
   for (const rawLine of withoutHeredocs.split('\n')) {
     const line = rawLine.replace(/^\s*#.*$/, '').replace(/\s#\s.*$/, '');
     // A case arm's patterns (`debian | node)`) are data.
