@@ -43,6 +43,8 @@ export interface FaultsReport {
   durationMs: number;
   caught: number;
   total: number;
+  /** How many variants were to run; more than total when the run was interrupted. */
+  planned: number;
   missed: string[];
   /** Time to build each good target the variants are layered on, before the first variant. */
   goodImages: { target: string; ms: number; error?: string }[];
@@ -57,6 +59,7 @@ export function buildFaultsReport(input: {
   goodImages: FaultsReport['goodImages'];
   healthyWithinMs: string | undefined;
   variants: readonly VariantOutcome[];
+  planned?: number;
 }): FaultsReport {
   return {
     kind: 'shipshape-selftest-faults',
@@ -64,6 +67,7 @@ export function buildFaultsReport(input: {
     durationMs: input.durationMs,
     caught: input.variants.filter((variant) => variant.caught).length,
     total: input.variants.length,
+    planned: input.planned ?? input.variants.length,
     missed: input.variants.filter((variant) => !variant.caught).map((variant) => variant.name),
     goodImages: input.goodImages,
     healthyWithinMs: input.healthyWithinMs,
@@ -80,6 +84,9 @@ export function renderFaultsMarkdown(report: FaultsReport): string {
   const lines: string[] = [];
   lines.push('# shipshape self-test: broken variants', '');
   lines.push(`**Mutation score: ${scoreText(report.caught, report.total)} caught**`, '');
+  if (report.planned > report.total) {
+    lines.push(`**Incomplete: ${report.total} of ${report.planned} variants ran (interrupted).**`, '');
+  }
   lines.push(`- Missed: ${report.missed.length > 0 ? report.missed.map((name) => `\`${name}\``).join(', ') : 'none'}`);
   lines.push(
     '- Each variant ran through the real harness with the whole suite of its expected check ' +

@@ -74,10 +74,21 @@ async function main(): Promise<number> {
       goodImages,
       healthyWithinMs: process.env.SHIPSHAPE_HEALTHY_WITHIN_MS,
       variants: outcomes,
+      planned: variants.length,
     });
     const files = await writeReportPair(reportRoot, `faults-${stamp}`, renderFaultsMarkdown(report), report);
     return { report, files };
   };
+
+  // Ctrl-C reaches the variant's run too (same process group), which removes its containers and ends;
+  // a SIGTERM to this process alone lets the current variant finish. Either way: no further variant.
+  let interrupted = false;
+  const onSignal = () => {
+    if (!interrupted) log('interrupted: no further variant; writing the report');
+    interrupted = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   try {
     for (const target of [...new Set(variants.map((variant) => variant.target))]) {
@@ -93,6 +104,7 @@ async function main(): Promise<number> {
     }
 
     for (const [index, variant] of variants.entries()) {
+      if (interrupted) break;
       const task = taskOf(variant.caughtBy);
       log(`[${index + 1}/${variants.length}] ${variant.name}: suite ${task}, must be caught by ${variant.caughtBy}`);
       const started = Date.now();
@@ -130,6 +142,8 @@ async function main(): Promise<number> {
           wallMs: Date.now() - started,
         };
       }
+      // An interrupted run says nothing about the variant.
+      if (interrupted) break;
       outcomes.push(outcome);
       log(
         `  ${outcome.caught ? 'CAUGHT' : 'MISSED'} ${variant.name} in ${duration(outcome.wallMs)}: ${outcome.why}` +
@@ -146,6 +160,7 @@ async function main(): Promise<number> {
   log(
     `mutation score ${scoreText(report.caught, report.total)}; report: ${path.relative(process.cwd(), files.markdown)}`,
   );
+  if (interrupted) return 130;
   return report.missed.length === 0 && report.total > 0 ? 0 : 1;
 }
 

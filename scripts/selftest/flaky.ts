@@ -7,8 +7,7 @@
  * code and wall time. Writes reports/flaky-<timestamp>.md and .json; exits 0
  * when every run was green, 1 when one was not, 2 when it could not run.
  */
-import { readFile, realpath } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/load.ts';
 import type { RunSummary } from '../../src/report/summary.ts';

@@ -72,6 +72,19 @@ describe('the mutation score', () => {
     );
   });
 
+  it('says when fewer variants ran than were planned', () => {
+    const report = buildFaultsReport({
+      startedAt: new Date(),
+      durationMs: 1,
+      goodImages: [],
+      healthyWithinMs: undefined,
+      variants: [outcome('pool-unbounded', true)],
+      planned: 3,
+    });
+    expect(report).toMatchObject({ caught: 1, total: 1, planned: 3 });
+    expect(renderFaultsMarkdown(report)).toContain('**Incomplete: 1 of 3 variants ran (interrupted).**');
+  });
+
   it('has no Missed section when every variant was caught', () => {
     const report = buildFaultsReport({
       startedAt: new Date(),
@@ -80,7 +93,9 @@ describe('the mutation score', () => {
       healthyWithinMs: undefined,
       variants: [outcome('pool-unbounded', true)],
     });
+    expect(report.planned).toBe(1);
     expect(renderFaultsMarkdown(report)).not.toContain('## Missed');
+    expect(renderFaultsMarkdown(report)).not.toContain('Incomplete');
     expect(renderFaultsMarkdown(report)).toContain('- Missed: none');
   });
 });
