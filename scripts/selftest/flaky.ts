@@ -22,6 +22,12 @@ import { duration } from './stats.ts';
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..', '..');
 
+/** A path inside the repository relative to it, any other as it is. */
+function shown(file: string): string {
+  const relative = path.relative(repositoryRoot, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
 function log(message: string): void {
   process.stderr.write(`[selftest:flaky] ${message}\n`);
 }
@@ -56,8 +62,9 @@ async function main(): Promise<number> {
   const reportRoot = path.resolve(args.reportDir);
   const runsRoot = path.join(reportRoot, `flaky-${stamp}`);
   await mkdir(runsRoot, { recursive: true });
-  const runArgs = ['--env=local', ...(args.configFile ? [`--config=${args.configFile}`] : [])];
-  const command = `npm test -- ${[...runArgs, `--report-dir=${path.relative(repositoryRoot, runsRoot)}/run-<n>`].join(' ')}`;
+  // The config as resolved here: the runs start in the repository root, wherever this was started.
+  const runArgs = ['--env=local', ...(args.configFile ? [`--config=${configFile}`] : [])];
+  const command = `npm test -- ${[...runArgs, `--report-dir=${shown(runsRoot)}/run-<n>`].join(' ')}`;
   const runs: FlakyRun[] = [];
   let cold: ColdStep[] | null = null;
 
@@ -66,7 +73,7 @@ async function main(): Promise<number> {
       startedAt,
       durationMs: Date.now() - startedAt.getTime(),
       command,
-      configFile: path.relative(repositoryRoot, configFile) || configFile,
+      configFile: shown(configFile),
       target,
       runsRequested: args.runs,
       timeoutMs: args.timeoutMs,
