@@ -2,15 +2,18 @@
  * The bounded child run on real processes: small node scripts stand in for
  * `npm test`, so the tests take seconds and need no Docker.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBounded, runIdFrom } from '../../scripts/selftest/harness-child.ts';
 
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'shipshape-selftest-child-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
 function node(script: string, timeoutMs: number, name: string) {
