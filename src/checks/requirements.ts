@@ -12,6 +12,8 @@ export type Requirement =
   | 'local'
   /** Local, and the target image built. */
   | 'built-image'
+  /** Local, built, and the network, the dependencies and the target container started (healthy or not). */
+  | 'started-environment'
   /** Local, built, and the target container became healthy. */
   | 'running-target'
   /** The target answers HTTP: a deployed service as it is, locally once it runs. */
@@ -34,8 +36,11 @@ const rules: Record<Requirement, Rule> = {
   'built-image': (environment) =>
     rules.local(environment) ??
     (environment.local?.buildFailure ? 'the target image did not build (see 1.2/image-builds)' : undefined),
-  'running-target': (environment) =>
+  'started-environment': (environment) =>
     rules['built-image'](environment) ??
+    (environment.local?.dependencies ? undefined : 'the local environment started no containers for this run'),
+  'running-target': (environment) =>
+    rules['started-environment'](environment) ??
     (environment.local?.startFailure ? 'the target did not become healthy (see 1.2/healthy-within-bound)' : undefined),
   'reachable-target': (environment) =>
     environment.kind === 'remote' ? undefined : rules['running-target'](environment),
@@ -70,6 +75,7 @@ export function unmetRequirement(requires: readonly Requirement[], environment: 
 const provisioningOf: Record<Requirement, Provisioning> = {
   local: 'image',
   'built-image': 'image',
+  'started-environment': 'everything',
   'running-target': 'everything',
   'reachable-target': 'everything',
   'target-container': 'everything',

@@ -49,7 +49,8 @@ function toRecord(testCase: TestCase, module: TestModule): CheckRecord | undefin
   const meta = testCase.meta().shipshape;
   const fallbackTask = /^(\d+\.\d+)-/.exec(path.basename(module.moduleId))?.[1] ?? 'harness';
   const record: CheckRecord = {
-    id: meta?.id ?? testCase.fullName,
+    // A check's test is named by its id; meta may not have reached this process yet when a result first arrives.
+    id: meta?.id ?? testCase.name,
     task: meta?.task ?? fallbackTask,
     title: meta?.title,
     status: result.state,

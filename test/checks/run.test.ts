@@ -43,7 +43,17 @@ describe('requirements', () => {
   });
 
   it('name the failed build or start that blocks a downstream check', () => {
-    const environment = (more: Partial<LocalTargetInfo>) => fakeEnvironment({ local: { ...local, ...more } });
+    const dependency = { containerId: 'c', alias: 'd', port: 1 };
+    const dependencies = {
+      postgres: { ...dependency, database: 'db', user: 'u', password: 'p' },
+      qdrant: dependency,
+      cohere: dependency,
+    };
+    const environment = (more: Partial<LocalTargetInfo>) =>
+      fakeEnvironment({ local: { ...local, dependencies, ...more } });
+    expect(unmetRequirement(['started-environment'], fakeEnvironment({ local }))).toBe(
+      'the local environment started no containers for this run',
+    );
     const buildFailure = { message: 'COPY failed', evidence: '' };
     expect(unmetRequirement(['running-target'], environment({ buildFailure }))).toBe(
       'the target image did not build (see 1.2/image-builds)',
@@ -149,6 +159,9 @@ describe('provisioning', () => {
     expect(needs('1.1/pipefail', '1.1/copy-not-add')).toBe('nothing');
     expect(needs('1.1/pipefail', '1.1/non-root-user')).toBe('image');
     expect(needs('1.2/image-builds')).toBe('image');
+    // Containers of the image on the run's network need the network and the dependencies, healthy target or not.
+    expect(needs('3.1/reachable-on-network-address')).toBe('everything');
+    expect(needs('1.2/healthy-within-bound')).toBe('everything');
     expect(needs('1.1/pipefail', '3.2/tls-connections')).toBe('everything');
   });
 });

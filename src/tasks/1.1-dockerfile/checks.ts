@@ -162,9 +162,11 @@ export const dockerfileTask = defineTask({
       requires: ['built-image'],
       timeLimitMs: layerScanMs,
       async run(ctx) {
-        // The base as this run built it.
+        // The base as this run built it: the final stage's FROM, or the substitute the build used for it.
         const { dockerfile } = await dockerfileInput(ctx);
-        return probeNoAddedSetuid(ctx.local.image, finalStageBaseImage(dockerfile, ctx.local.buildArgs), needles(ctx));
+        const named = finalStageBaseImage(dockerfile, ctx.local.buildArgs);
+        const used = ctx.local.baseImages?.find((base) => base.named === named)?.used ?? named;
+        return probeNoAddedSetuid(ctx.local.image, used, needles(ctx));
       },
     }),
     defineCheck({

@@ -49,7 +49,7 @@ export const localDockerTask = defineTask({
       id: '1.2/healthy-within-bound',
       title: 'The container answers its health route within the bound',
       hint: 'Listen on 0.0.0.0 or :: (not 127.0.0.1) on $PORT early in start-up; move slow work after listen, or raise thresholds.healthyWithinMs.',
-      requires: ['built-image'],
+      requires: ['started-environment'],
       run: async (ctx) => startVerdict(ctx.local, ctx.thresholds.healthyWithinMs),
     }),
     defineCheck({
@@ -102,7 +102,7 @@ export const localDockerTask = defineTask({
       id: '1.2/fatal-config-exits-cleanly',
       title: 'A fatal configuration error exits non-zero with a clear line, not a stack trace',
       hint: 'Validate the environment at start-up; on a missing or malformed variable log one line naming it and exit 1 (no unhandled exception, no traceback, no exit 0).',
-      requires: ['required-variable', 'built-image'],
+      requires: ['required-variable', 'started-environment'],
       run: (ctx) =>
         probeFatalConfigExitsCleanly(containerRun(ctx), ctx.target.requiredEnv[0]!, ctx.thresholds.healthyWithinMs),
     }),

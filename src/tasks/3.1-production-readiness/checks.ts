@@ -34,7 +34,7 @@ export const productionReadinessTask = defineTask({
       id: '3.1/reachable-on-network-address',
       title: 'Another container on the network reaches the health route by name',
       hint: "Listen on 0.0.0.0 or :: (not 127.0.0.1 or localhost): Railway's proxy and private network connect from outside the container.",
-      requires: ['built-image'],
+      requires: ['started-environment'],
       timeLimitMs: oneContainerMs,
       run: probeReachableOnNetwork,
     }),
@@ -56,7 +56,7 @@ export const productionReadinessTask = defineTask({
       id: '3.1/required-variables',
       title: 'Without a required variable the app exits non-zero at once, names it, and prints no secret',
       hint: 'Validate the environment at start-up: on a missing variable print one line naming it (never a value, never the environment) and exit 1; no defaults for required settings.',
-      requires: ['built-image'],
+      requires: ['started-environment'],
       timeLimitMs: ({ target, thresholds }) =>
         requiredVariablesTimeoutMs(target.requiredEnv.length, thresholds.healthyWithinMs),
       run: probeRequiredVariables,
