@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
 import type { ResolvedConfig } from '../../src/config/load.ts';
-import { imageRoles } from '../../src/environments/local/images.ts';
 import { LocalEnvironment } from '../../src/environments/local/local-environment.ts';
 import { containerLogs } from '../../src/environments/local/target.ts';
 import { progress, seconds } from '../../src/support/progress.ts';
@@ -66,7 +65,8 @@ export async function startBenchEnvironment(
       postgresUri: postgres!.container.getConnectionUri(),
     },
     images: started.info.images,
-    substituted: imageRoles.filter((role) => started.info.images[role] === config.images.substitutes[role]),
+    // What the run used in place of a named image (the harness's own, and the target's FROM lines).
+    substituted: (started.info.substitutions ?? []).map((entry) => `${entry.named} -> ${entry.substitute}`),
     buildMs: local.buildMs ?? 0,
     containers: {
       backend: target!.container,

@@ -39,12 +39,12 @@ export const overrides: readonly Override[] = [
   {
     variable: 'SHIPSHAPE_IMAGE_BASE',
     path: ['images', 'base'],
-    description: 'base image passed to the target build',
+    description: "the harness's base image (the Qdrant and Cohere stand-ins' and helper containers')",
   },
   {
     variable: 'SHIPSHAPE_IMAGE_RUNTIME',
     path: ['images', 'runtime'],
-    description: 'runtime image passed to the target build',
+    description: 'the runtime image role (kept for older configs; the target builds from its own FROM lines)',
   },
   {
     variable: 'SHIPSHAPE_IMAGE_POSTGRES',
