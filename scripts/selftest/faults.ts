@@ -108,17 +108,21 @@ async function main(): Promise<number> {
       const task = taskOf(variant.caughtBy);
       log(`[${index + 1}/${variants.length}] ${variant.name}: suite ${task}, must be caught by ${variant.caughtBy}`);
       const started = Date.now();
+      // What the report says of the variant whether or not it ran.
+      const about = {
+        name: variant.name,
+        defect: variant.defect,
+        target: variant.target,
+        task,
+        caughtBy: variant.caughtBy,
+      };
       let outcome: VariantOutcome;
       try {
         const run = await runVariant(variant, { workRoot, scope: 'suite' });
         const verdict = judgeVariant(variant, run);
         const kept = await keepReport(run.reportDir, path.join(keptRuns, variant.name));
         outcome = {
-          name: variant.name,
-          defect: variant.defect,
-          target: variant.target,
-          task,
-          caughtBy: variant.caughtBy,
+          ...about,
           caught: verdict.caught,
           why: verdict.why,
           alsoFailed: otherFailures(run.summary?.checks ?? [], variant.caughtBy),
@@ -129,11 +133,7 @@ async function main(): Promise<number> {
         };
       } catch (error) {
         outcome = {
-          name: variant.name,
-          defect: variant.defect,
-          target: variant.target,
-          task,
-          caughtBy: variant.caughtBy,
+          ...about,
           caught: false,
           why: `the variant did not run: ${(error as Error).message}`,
           alsoFailed: [],

@@ -125,18 +125,16 @@ export function runRows(runs: readonly FlakyRun[]): RunRow[] {
   }));
 }
 
-export function buildFlakyReport(input: {
-  startedAt: Date;
-  durationMs: number;
-  command: string;
-  configFile: string;
-  target: string;
-  runsRequested: number;
-  timeoutMs: number;
-  cold: ColdStep[] | null;
-  runs: readonly FlakyRun[];
-  expectedIds?: readonly string[];
-}): FlakyReport {
+export function buildFlakyReport(
+  input: Pick<
+    FlakyReport,
+    'durationMs' | 'command' | 'configFile' | 'target' | 'runsRequested' | 'timeoutMs' | 'cold'
+  > & {
+    startedAt: Date;
+    runs: readonly FlakyRun[];
+    expectedIds?: readonly string[];
+  },
+): FlakyReport {
   const checks = aggregateChecks(input.runs, input.expectedIds);
   const runs = runRows(input.runs);
   const coldFailed = (input.cold ?? []).some((step) => step.status === 'failed');
