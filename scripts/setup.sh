@@ -49,6 +49,8 @@ done
 debian_packages=(
   docker.io:dockerd     # the container engine (Debian's, 20.10)
   debootstrap:debootstrap # the air-gapped base image's root filesystem
+  chromium:chromium     # the real browser of 5.1's end-to-end test and perf.html's screenshot (playwright-core drives it)
+  wrk:wrk               # the reference load generator 5.2's benchmark compares the harness's own load against
 )
 if [ -f /etc/debian_version ]; then
   missing=()
