@@ -6,13 +6,17 @@
  *
  * Beyond k6: the number may carry a unit for readability, `ms` or `s` for times (normalised to
  * milliseconds) and `%` for rates (`rate<1%` is `rate<0.01`). k6's plain numbers stay valid and mean
- * what they mean in k6: milliseconds for times, a fraction from 0 to 1 for rate.
+ * what they mean in k6: milliseconds for times, a fraction from 0 to 1 for rate. The shorthand `p95`
+ * (as issues and dashboards write it) means `p(95)`; `errors` is the failed-request rate (non-2xx and
+ * connection errors, k6's `http_req_failed`) and `rps` the requests per second (k6's `http_reqs` rate),
+ * so `"p95<300ms"`, `"errors<0.5%"` and `"rps>200"` read as written.
  *
  * Pure: no imports, so any layer (config, suites, reports) can use it.
  */
 
 export type Aggregation =
-  { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' } | { kind: 'p'; percentile: number };
+  | { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' | 'errors' | 'rps' }
+  | { kind: 'p'; percentile: number };
 
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -58,7 +62,7 @@ function describe(issue: ThresholdIssue): string {
   return `${where}${JSON.stringify(issue.source)}: ${issue.reason}`;
 }
 
-const aggregationList = 'avg, min, max, med, count or rate';
+const aggregationList = 'avg, min, max, med, count, rate, errors or rps';
 const operatorList = '<, <=, >, >=, == or !=';
 const example = 'such as "p(95)<300ms" or "rate<1%"';
 
@@ -69,7 +73,9 @@ const example = 'such as "p(95)<300ms" or "rate<1%"';
 const operatorToken = /===|==|!=|<=|>=|=<|=>|<|>|=|!/;
 const misspelledOperators: Record<string, string> = { '=': '==', '=<': '<=', '=>': '>=', '!': '!=' };
 
-const simpleAggregations = new Set(['avg', 'min', 'max', 'med', 'count', 'rate']);
+const simpleAggregations = new Set(['avg', 'min', 'max', 'med', 'count', 'rate', 'errors', 'rps']);
+/** Rates: a fraction from 0 to 1 or a percentage. `errors` is shipshape's name for k6's http_req_failed rate. */
+const rateAggregations = new Set(['rate', 'errors']);
 const timeAggregations = new Set(['avg', 'min', 'max', 'med', 'p']);
 
 /** Parses one expression; throws a ThresholdError that quotes it and says what is accepted. */
@@ -104,7 +110,9 @@ export function parseThreshold(source: string): Threshold {
 function parseAggregation(text: string, fail: (reason: string) => never): Aggregation {
   if (simpleAggregations.has(text)) return { kind: text as Exclude<Aggregation['kind'], 'p'> };
 
-  const call = /^p\((.*)\)$/.exec(text);
+  // p95 and p99.9 (as the issue tracker and most dashboards write them) mean p(95) and p(99.9).
+  const shorthand = /^p(\d+(?:\.\d+)?)$/.exec(text);
+  const call = shorthand ? [text, shorthand[1]!] : /^p\((.*)\)$/.exec(text);
   if (call) {
     const inside = call[1]!.trim();
     if (inside === '') return fail('percentile missing inside p(); write p(95) or p(99.9)');
@@ -138,21 +146,21 @@ function parseLimit(
   const name = aggregationLabel(aggregation);
   if (digits.startsWith('-')) return fail(`the limit must not be negative, found ${text}`);
 
-  if (aggregation.kind === 'count' && unit !== undefined) {
-    return fail(`count takes a plain number, not "${unit}"`);
+  if ((aggregation.kind === 'count' || aggregation.kind === 'rps') && unit !== undefined) {
+    return fail(`${name} takes a plain number, not "${unit}"`);
   }
-  if (aggregation.kind === 'rate') {
+  if (rateAggregations.has(aggregation.kind)) {
     if (unit === 'ms' || unit === 's') {
-      return fail(`rate takes a fraction such as 0.01 or a percentage such as 1%, not "${unit}"`);
+      return fail(`${name} takes a fraction such as 0.01 or a percentage such as 1%, not "${unit}"`);
     }
     if (unit === '%') {
-      if (Number(digits) > 100) return fail(`rate must be between 0% and 100%, found ${text}`);
+      if (Number(digits) > 100) return fail(`${name} must be between 0% and 100%, found ${text}`);
     } else if (Number(digits) > 1) {
-      return fail(`rate is a fraction between 0 and 1, found ${digits}; for percent write ${digits}%`);
+      return fail(`${name} is a fraction between 0 and 1, found ${digits}; for percent write ${digits}%`);
     }
   }
   if (unit === '%' && timeAggregations.has(aggregation.kind)) {
-    return fail(`"%" applies to rate only; ${name} takes ms, s or a plain number (milliseconds)`);
+    return fail(`"%" applies to rate and errors only; ${name} takes ms, s or a plain number (milliseconds)`);
   }
 
   // Shift the decimal point in the text rather than multiply, so 1.1% is exactly 0.011, not 0.011000000000000001.

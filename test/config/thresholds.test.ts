@@ -76,6 +76,10 @@ describe('parseThreshold', () => {
     ['rate<1.1%', 0.011, '%'],
     ['rate>=100%', 1, '%'],
     ['count>10', 10, undefined],
+    ['p95<300ms', 300, 'ms'],
+    ['p99.9<1s', 1000, 's'],
+    ['errors<0.5%', 0.005, '%'],
+    ['rps>200', 200, undefined],
     ['p(95)<.5', 0.5, undefined],
   ])('normalises the limit of %s to %d base units', (source, value, unit) => {
     const threshold = parseThreshold(source);
@@ -84,9 +88,12 @@ describe('parseThreshold', () => {
   });
 
   it.each([
-    ['p95<300', 'unknown aggregation "p95"; use p(95), avg, min, max, med, count or rate'],
-    ['P(99.9)<300', 'unknown aggregation "P(99.9)"; use p(99.9), avg, min, max, med, count or rate'],
-    ['mean<300', 'unknown aggregation "mean"; use p(N), avg, min, max, med, count or rate'],
+    ['P95<300', 'unknown aggregation "P95"; use p(95), avg, min, max, med, count, rate, errors or rps'],
+    ['p 95<300', 'unknown aggregation "p 95"; use p(95), avg, min, max, med, count, rate, errors or rps'],
+    ['rps>10ms', 'rps takes a plain number, not "ms"'],
+    ['errors<5', 'errors is a fraction between 0 and 1, found 5; for percent write 5%'],
+    ['P(99.9)<300', 'unknown aggregation "P(99.9)"; use p(99.9), avg, min, max, med, count, rate, errors or rps'],
+    ['mean<300', 'unknown aggregation "mean"; use p(N), avg, min, max, med, count, rate, errors or rps'],
     ['p(101)<3', 'percentile must be between 0 and 100, found 101'],
     ['p()<3', 'percentile missing inside p(); write p(95) or p(99.9)'],
     ['p(ninety)<3', 'percentile "ninety" is not a number; write p(95) or p(99.9)'],
@@ -95,7 +102,7 @@ describe('parseThreshold', () => {
     ['p(95)=300', 'unknown operator "="; use == (accepted: <, <=, >, >=, == or !=)'],
     ['p(95)=<300', 'unknown operator "=<"; use <= (accepted: <, <=, >, >=, == or !=)'],
     ['p(95)=>300', 'unknown operator "=>"; use >= (accepted: <, <=, >, >=, == or !=)'],
-    ['<300', 'missing aggregation before "<"; use p(N), avg, min, max, med, count or rate'],
+    ['<300', 'missing aggregation before "<"; use p(N), avg, min, max, med, count, rate, errors or rps'],
     ['p(95)<', 'missing number after "<"; write a limit such as 300ms, 2s, 1% or 0.01'],
     [
       'p(95)<fast',
@@ -112,7 +119,7 @@ describe('parseThreshold', () => {
     ['rate<5ms', 'rate takes a fraction such as 0.01 or a percentage such as 1%, not "ms"'],
     ['rate<5', 'rate is a fraction between 0 and 1, found 5; for percent write 5%'],
     ['rate<150%', 'rate must be between 0% and 100%, found 150%'],
-    ['p(95)<1%', '"%" applies to rate only; p(95) takes ms, s or a plain number (milliseconds)'],
+    ['p(95)<1%', '"%" applies to rate and errors only; p(95) takes ms, s or a plain number (milliseconds)'],
     ['', 'empty expression; write <aggregation><operator><number>, such as "p(95)<300ms" or "rate<1%"'],
     ['   ', 'empty expression; write <aggregation><operator><number>, such as "p(95)<300ms" or "rate<1%"'],
   ])('rejects %j, quoting it and saying what is accepted', (source, reason) => {
@@ -144,12 +151,12 @@ describe('parseThresholds', () => {
 
   it('reports every bad expression at once, each with its scenario and index', () => {
     const error = thresholdErrorOf(() =>
-      parseThresholds({ health: ['p95<300', 'rate<1%'], query: ['p(95)<2s', 'avg 200', 'rate<2'] }),
+      parseThresholds({ health: ['P95<300', 'rate<1%'], query: ['p(95)<2s', 'avg 200', 'rate<2'] }),
     );
     expect(error.message).toBe(
       [
         '3 bad threshold expressions:',
-        '  - health[0]: "p95<300": unknown aggregation "p95"; use p(95), avg, min, max, med, count or rate',
+        '  - health[0]: "P95<300": unknown aggregation "P95"; use p(95), avg, min, max, med, count, rate, errors or rps',
         '  - query[1]: "avg 200": missing operator; use <, <=, >, >=, == or != between the aggregation and the number',
         '  - query[2]: "rate<2": rate is a fraction between 0 and 1, found 2; for percent write 2%',
       ].join('\n'),
@@ -263,10 +270,10 @@ describe('performance thresholds in the config', () => {
   });
 
   it('rejects a bad expression at load, naming its path, the reason and the text', () => {
-    const message = configErrorOf({ ...base, thresholds: { performance: { query: ['p(95)<2s', 'p95<300'] } } });
+    const message = configErrorOf({ ...base, thresholds: { performance: { query: ['p(95)<2s', 'P95<300'] } } });
     expect(message).toContain(
       'thresholds.performance.query[1]: expected a threshold expression ' +
-        '(unknown aggregation "p95"; use p(95), avg, min, max, med, count or rate), found "p95<300"',
+        '(unknown aggregation "P95"; use p(95), avg, min, max, med, count, rate, errors or rps), found "P95<300"',
     );
   });
 
