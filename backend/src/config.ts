@@ -29,6 +29,8 @@ const environmentSchema = z
     DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
     APP_VERSION: z.string().default('0.1.0'),
     GIT_COMMIT: z.string().default('unknown'),
+    /** Where unexpected errors are reported (Sentry's SDK); unset: none are sent. */
+    SENTRY_DSN: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((config, context) => {
     // A wildcard with credentials would let any site act as the signed-in user.
@@ -50,6 +52,7 @@ const expectations: Record<string, string> = {
   LOG_LEVEL: 'expected one of fatal, error, warn, info, debug, trace, silent',
   RATE_LIMIT_PER_MINUTE: 'expected a positive integer',
   DRAIN_TIMEOUT_MS: 'expected a positive integer (milliseconds)',
+  SENTRY_DSN: 'expected a Sentry DSN, https://<key>@<host>/<project>',
 };
 
 /**

@@ -8,6 +8,7 @@ import { createPool } from './db/pool.ts';
 import { postgresCheck } from './db/readiness.ts';
 import { createRagPipeline } from './rag/pipeline.ts';
 import { Metrics } from './http/metrics.ts';
+import { flushErrorTracking, initErrorTracking, secretValuesOf } from './error-tracking.ts';
 import { guardStore } from './store-guard.ts';
 
 function fatal(message: string, fields: Record<string, unknown> = {}): never {
@@ -23,6 +24,13 @@ try {
   if (error instanceof ConfigError) fatal(error.message, { variables: error.variables });
   throw error;
 }
+
+initErrorTracking({
+  dsn: config.SENTRY_DSN,
+  release: config.APP_VERSION,
+  environment: process.env.RAILWAY_ENVIRONMENT_NAME ?? 'production',
+  secrets: secretValuesOf(process.env, ['DATABASE_URL', 'QDRANT_API_KEY', 'COHERE_API_KEY', 'ADMIN_TOKEN']),
+});
 
 const metrics = new Metrics();
 const observe: DependencyObserver = (dependency, operation, call) => metrics.track(dependency, operation, call);
@@ -59,6 +67,7 @@ const app = await buildApp(
 app.addHook('onClose', async () => {
   stopping = true;
   await pool.end();
+  await flushErrorTracking();
 });
 
 // '::' accepts IPv4 and IPv6: Railway's private network is IPv6-only.

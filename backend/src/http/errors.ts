@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConversationNotFoundError, UpstreamError } from '../contracts.ts';
+import { reportError } from '../error-tracking.ts';
 
 /** Every error body: `{error:{code, message, request_id}}` with a 4xx/5xx status, never internals. */
 export interface ErrorBody {
@@ -44,7 +45,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return sendError(reply, 400, 'bad_request', `invalid request: ${what}`);
     }
     if (error instanceof UpstreamError) {
-      request.log.warn({ err: error, dependency: error.dependency }, 'upstream failure');
+      // A 5xx is an error line: the operator's alert should not depend on which dependency failed.
+      request.log.error({ err: error, dependency: error.dependency }, 'upstream failure');
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       return sendError(reply, 503, error.code, upstreamMessages[error.code]);
     }
@@ -58,6 +60,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return sendError(reply, 415, 'unsupported_media_type', 'send JSON (content-type: application/json)');
     if (status >= 400 && status < 500) return sendError(reply, status, 'bad_request', 'the request is malformed');
     request.log.error({ err: error }, 'request failed');
+    reportError(error, String(request.id));
     return sendError(reply, 500, 'internal_error', 'the server failed to answer; the request id is in the log');
   });
   app.setNotFoundHandler((request, reply) =>
