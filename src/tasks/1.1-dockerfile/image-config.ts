@@ -6,6 +6,7 @@
  * building them; image-scan.ts fetches the data.
  */
 import { failed, passed, type Verdict } from '../../checks/check.ts';
+import { describeStep } from '../../support/image-layers.ts';
 import { leakedSecrets, redact, secretAssignment, type Secret } from '../../support/secrets.ts';
 
 /** An image's HEALTHCHECK as `docker inspect` shows it: durations in nanoseconds, 0 or absent for Docker's default. */
@@ -248,15 +249,5 @@ export function sizeVerdict(
   return failed(`the image is ${measured}`, largest.length > 0 ? `largest steps:\n${largest.join('\n')}` : undefined);
 }
 
-/** A history step as the Dockerfile line it came from, shortened, with canaries and credentials redacted. */
-export function describeStep(createdBy: string, needles: readonly Secret[] = []): string {
-  const step = redact(
-    createdBy
-      .replace(/^\/bin\/sh -c #\(nop\)\s*/, '')
-      .replace(/^\|\d+ (\S+=\S*\s+)*/, '')
-      .replace(/^\/bin\/sh -c /, 'RUN ')
-      .trim(),
-    needles,
-  );
-  return step.length > 100 ? `${step.slice(0, 97)}...` : step || '(base image)';
-}
+// describeStep lives beside the layer scanner in support/ (5.3 reads layers too).
+export { describeStep };

@@ -1,7 +1,7 @@
 /**
  * Seed task 1.1 asked of the built image, through the Docker API (in the
  * manner of dockle, trivy's image scan and container-structure-test): its
- * configuration (image-config.ts), every layer's files (image-layers.ts), and
+ * configuration (image-config.ts), every layer's files (support/image-layers.ts), and
  * the runtime it carries (image-runtime.ts). Each probe takes the image's tag
  * and returns a Verdict whose evidence names the offending file, variable or
  * layer, never a secret's value.
@@ -24,7 +24,7 @@ import {
   type HistoryStep,
   type ImageConfig,
 } from './image-config.ts';
-import { describeSecretFile, scanImageLayers, type LayerScan } from './image-layers.ts';
+import { describeSecretFile, scanImageLayers, type LayerScan } from '../../support/image-layers.ts';
 import { probeRuntime } from './image-runtime.ts';
 import type { Secret } from '../../support/secrets.ts';
 

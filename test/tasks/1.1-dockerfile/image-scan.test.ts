@@ -19,7 +19,7 @@ import { removeOneOff, startOneOff } from '../../../src/support/docker.ts';
 import { newRunId } from '../../../src/environments/run-context.ts';
 import { finalStageBaseImage } from '../../../src/tasks/1.1-dockerfile/dockerfile-rules.ts';
 import { configSecretsVerdict, userVerdict } from '../../../src/tasks/1.1-dockerfile/image-config.ts';
-import { NeedleScanner, scanSaveArchive } from '../../../src/tasks/1.1-dockerfile/image-layers.ts';
+import { NeedleScanner, scanSaveArchive } from '../../../src/support/image-layers.ts';
 import {
   probeConfigSecrets,
   probeExposesPort,
