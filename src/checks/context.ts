@@ -15,6 +15,7 @@ import type { AdminConnection } from '../support/postgres-admin.ts';
 import type { Secret } from '../support/secrets.ts';
 import { runSecrets } from '../environments/secrets.ts';
 import { TargetClient } from '../target/client.ts';
+import { configureRecorder, recordingFile } from '../target/recorder.ts';
 
 /** A check reached for something its declared requirements do not guarantee: a mistake in the harness. */
 export class HarnessBug extends Error {
@@ -34,6 +35,8 @@ export class CheckContext {
     this.checkId = checkId;
     this.signal = signal;
     this.secrets = runSecrets(environment);
+    // Every response and frame the target sends this check is recorded (masked) for 5.3's canary search.
+    configureRecorder({ file: recordingFile(environment.reportDir), secrets: this.secrets, check: checkId });
   }
 
   get kind(): EnvironmentInfo['kind'] {
