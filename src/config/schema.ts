@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadSchema } from './load-scenarios.ts';
 import { profileNames } from './profiles.ts';
 import { parseThreshold, ThresholdError, type Threshold } from './thresholds.ts';
 
@@ -15,6 +16,7 @@ const port = z.coerce
   .min(1, { error: 'a port number from 1 to 65535' })
   .max(65535, { error: 'a port number from 1 to 65535' });
 
+const fraction = z.number({ error: 'a fraction from 0 to 1' }).min(0).max(1, { error: 'a fraction from 0 to 1' });
 const nonEmpty = z.string({ error: 'a non-empty string' }).min(1, { error: 'a non-empty string' });
 const apiPath = z.string({ error: 'a path starting with "/"' }).startsWith('/', { error: 'a path starting with "/"' });
 
@@ -46,6 +48,7 @@ export const targetSchema = z.strictObject({
       query: apiPath,
       ws: nullablePath,
       conversations: nullablePath,
+      documents: nullablePath,
     })
     .partial()
     .optional(),
@@ -82,6 +85,23 @@ export const targetSchema = z.strictObject({
     .optional(),
   requiredEnv: names.optional(),
   secretEnv: names.optional(),
+  /** Variables the target reads but can start without (with requiredEnv: the variable contract, seed task 2.2). */
+  optionalEnv: names.optional(),
+  /**
+   * Railway: where the target's Infrastructure as Code and deployment document live (relative to
+   * `context`, the target's repository), and the name of its service in the IaC (default: the one
+   * service built from a Dockerfile).
+   */
+  railway: z
+    .strictObject({
+      /** Default `.railway/railway.ts`. */
+      iac: nonEmpty,
+      service: nonEmpty,
+      /** Default `docs/railway-deployment.md`. */
+      doc: nonEmpty,
+    })
+    .partial()
+    .optional(),
   database: z
     .union([
       z.strictObject({ tables: names, maxConnections: z.number().int().positive(), readinessName: nonEmpty }),
@@ -89,6 +109,70 @@ export const targetSchema = z.strictObject({
     ])
     .optional(),
   imageSizeBudgetMb: z.number().positive().optional(),
+  /** Suite 4.2's view of the API (src/config/profiles.ts, ApiContractSpec); each key replaces the profile's. */
+  api: z
+    .strictObject({
+      openapiPath: nullablePath,
+      healthFields: names,
+      websocket: z.strictObject({
+        errorType: nonEmpty,
+        keepAliveIntervalMs: z.union([positiveMs, z.null()]),
+        streaming: z.union([
+          z.strictObject({ requestField: nonEmpty, deltaType: nonEmpty, deltaField: nonEmpty }),
+          z.null(),
+        ]),
+      }),
+      qdrant: z.union([
+        z.strictObject({
+          readinessName: nonEmpty,
+          urlVariable: nonEmpty,
+          apiKeyVariable: nonEmpty,
+          collectionVariable: nonEmpty,
+        }),
+        z.null(),
+      ]),
+      cohere: z.union([
+        z.strictObject({
+          readinessName: nonEmpty,
+          apiKeyVariable: nonEmpty,
+          baseUrlVariable: nonEmpty,
+          embedModelVariable: nonEmpty,
+          defaultEmbedModel: nonEmpty,
+        }),
+        z.null(),
+      ]),
+    })
+    .partial()
+    .optional(),
+  metrics: z
+    .union([
+      z.strictObject({
+        path: apiPath,
+        requests: nonEmpty,
+        requestDuration: nonEmpty,
+        routeLabel: nonEmpty,
+        statusLabel: nonEmpty,
+        websocketConnections: z.union([nonEmpty, z.null()]),
+        dependencyDuration: nonEmpty,
+        dependencyErrors: nonEmpty,
+        dependencyLabel: nonEmpty,
+      }),
+      z.null(),
+    ])
+    .optional(),
+  errorTracking: z.union([z.strictObject({ dsnVariable: nonEmpty, requestIdTag: nonEmpty }), z.null()]).optional(),
+  /** Suite 5.1's view (src/config/profiles.ts, EndToEndSpec); each key replaces the profile's. */
+  endToEnd: z
+    .strictObject({
+      corsOriginsVariable: z.union([nonEmpty, z.null()]),
+      services: z.array(z.enum(['qdrant', 'cohere'], { error: 'a list of "qdrant", "cohere"' })),
+      upstreamTimeoutMs: positiveMs,
+      readinessCacheMs: z.coerce.number().int().min(0, { error: 'milliseconds, 0 or more' }),
+      /** Relative to the directory of the config file: a folder of markdown and a golden.json beside it. */
+      rag: z.strictObject({ corpus: nonEmpty, golden: nonEmpty }),
+    })
+    .partial()
+    .optional(),
   /** Extra variables for the target in local runs only (never sent anywhere else). */
   environment: z.record(z.string(), z.string()).default({}),
 });
@@ -141,10 +225,14 @@ export const imagesSchema = z
 export const environmentSchema = z.discriminatedUnion(
   'kind',
   [
-    z.strictObject({ kind: z.literal('local') }),
+    z.strictObject({ kind: z.literal('local'), performance: z.lazy(() => performanceByScenario).optional() }),
     z.strictObject({
       kind: z.literal('remote'),
       baseUrl: z.url({ error: 'an http(s) URL' }).optional(),
+      /** The deployed frontend's origin (CORS_ORIGINS lists it): suite 5.1's browser loads its page from there. */
+      frontendOrigin: z.url({ error: 'an origin such as https://app.example.com' }).optional(),
+      /** This environment's limits per scenario, replacing thresholds.performance's for the scenarios it names. */
+      performance: z.lazy(() => performanceByScenario).optional(),
     }),
   ],
   { error: 'an object with kind "local" or "remote"' },
@@ -189,12 +277,13 @@ export const defaultPerformanceThresholds: Record<string, string[]> = {
   query: ['p(95)<2000ms', 'rate<1%'],
 };
 
-const performanceThresholds = z
-  .record(
-    z.string(),
-    z.array(performanceThreshold, { error: 'a list of threshold expressions such as ["p(95)<300ms", "rate<1%"]' }),
-    { error: 'an object from scenario name to a list of threshold expressions' },
-  )
+const performanceByScenario = z.record(
+  z.string(),
+  z.array(performanceThreshold, { error: 'a list of threshold expressions such as ["p(95)<300ms", "rate<1%"]' }),
+  { error: 'an object from scenario name to a list of threshold expressions' },
+);
+
+const performanceThresholds = performanceByScenario
   .optional()
   .transform((configured) => {
     const defaults: Record<string, Threshold[]> = {};
@@ -222,6 +311,16 @@ export const thresholdsSchema = z.strictObject({
     .default({}),
   /** Scenario name to k6-style expressions: `{ query: ['p(95)<2000ms', 'rate<1%'] }`. */
   performance: performanceThresholds,
+  /**
+   * Suite 5.1's retrieval quality over the golden questions, each a fraction from 0 to 1 the measured value
+   * must reach: the expected page cited first (hitAt1), among the first 3 (hitAt3), the mean reciprocal rank
+   * of its first citation (mrr), and answers grounded in a cited page (grounded).
+   */
+  rag: z
+    .strictObject({ hitAt1: fraction, hitAt3: fraction, mrr: fraction, grounded: fraction })
+    .partial()
+    .prefault({})
+    .transform((given) => ({ hitAt1: 0.75, hitAt3: 0.9, mrr: 0.8, grounded: 0.8, ...given })),
 });
 
 export const defaultThresholds = {
@@ -240,6 +339,8 @@ export const configSchema = z.strictObject({
   // prefault: the defaults go through the schema, so the performance expressions arrive parsed.
   thresholds: thresholdsSchema.prefault(defaultThresholds),
   reportDir: nonEmpty.default('reports'),
+  /** The load suite's scenarios (src/config/load-scenarios.ts); defaults sized for 2 shared cores. */
+  load: loadSchema,
 });
 
 export type ShipshapeConfigInput = z.input<typeof configSchema>;
