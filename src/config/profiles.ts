@@ -93,6 +93,11 @@ export interface ApiContractSpec {
   };
   /** The Qdrant collection the target retrieves from, named by a variable; null when it uses no Qdrant. */
   qdrant: { readinessName: string; urlVariable: string; apiKeyVariable: string; collectionVariable: string } | null;
+  /**
+   * Admin ingestion (`POST <path>` with a bearer token from a variable): locally, 4.2 adds one document through
+   * it when the collection holds nothing yet, and removes it afterwards. null: the target has none.
+   */
+  documents: { path: string; tokenVariable: string } | null;
   /** Cohere, for embeddings and answers; null when the target uses no Cohere. */
   cohere: {
     readinessName: string;
@@ -250,6 +255,7 @@ export const profiles = {
         keepAliveIntervalMs: 10_000,
         streaming: { requestField: 'stream', deltaType: 'delta', deltaField: 'content' },
       },
+      documents: { path: '/api/v1/documents', tokenVariable: 'ADMIN_TOKEN' },
       ...seedServices,
     },
     metrics: {
@@ -293,6 +299,7 @@ export const profiles = {
       openapiPath: '/openapi.json',
       healthFields: [],
       websocket: { errorType: 'error', keepAliveIntervalMs: 10_000, streaming: null },
+      documents: null,
       ...seedServices,
     },
     // The seed exposes no metrics and reports errors nowhere: suite 6.2's checks of them skip, saying so.

@@ -131,6 +131,7 @@ export const targetSchema = z.strictObject({
         }),
         z.null(),
       ]),
+      documents: z.union([z.strictObject({ path: apiPath, tokenVariable: nonEmpty }), z.null()]),
       cohere: z.union([
         z.strictObject({
           readinessName: nonEmpty,
