@@ -139,8 +139,6 @@ export interface TargetProfile {
      * question of a deployed service deletes what it created. null: none.
      */
     conversations: string | null;
-    /** `POST <documents>` with an admin bearer token ingests documents (the RAG check's corpus). null: none. */
-    documents: string | null;
   };
   query: QueryShape;
   ws: WebSocketShape;
@@ -238,7 +236,6 @@ export const profiles = {
       query: '/api/v1/query',
       ws: '/ws',
       conversations: '/api/v1/conversations',
-      documents: '/api/v1/documents',
     },
     ...seedApi,
     runtime: { kind: 'node', major: 24 },
@@ -281,7 +278,7 @@ export const profiles = {
   },
   /** The seed's original shape: FastAPI on Python 3.11 with the system packages seed task 1.1 lists. */
   seed: {
-    paths: { health: '/health', ready: null, query: '/api/v1/query', ws: '/ws', conversations: null, documents: null },
+    paths: { health: '/health', ready: null, query: '/api/v1/query', ws: '/ws', conversations: null },
     ...seedApi,
     runtime: {
       kind: 'python',

@@ -48,7 +48,6 @@ export const targetSchema = z.strictObject({
       query: apiPath,
       ws: nullablePath,
       conversations: nullablePath,
-      documents: nullablePath,
     })
     .partial()
     .optional(),

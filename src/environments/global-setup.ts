@@ -28,6 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       target: config.target,
       thresholds: config.thresholds,
       baseUrl,
+      ...(config.environment.frontendOrigin ? { frontendOrigin: config.environment.frontendOrigin } : {}),
     };
     await recordEnvironment(run.reportDir, info);
     project.provide(environmentKey, info);

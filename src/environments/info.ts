@@ -95,6 +95,11 @@ export interface EnvironmentInfo {
   thresholds: Thresholds;
   /** Remote environments: the deployed URL. Local: the target's mapped URL when it started. */
   baseUrl?: string;
+  /**
+   * The browser origin the target allows (its CORS allowlist names it): remote, the configured frontend's;
+   * local, `http://127.0.0.1:<port>`, where suite 5.1 serves fixtures/frontend/. Absent: none configured.
+   */
+  frontendOrigin?: string;
   local?: LocalTargetInfo;
 }
 

@@ -18,6 +18,7 @@ import { unpauseIfPaused, withDeadline } from '../../support/bounded.ts';
 import { saveContainerLogs } from './logs.ts';
 import { runNetworkNames } from '../../support/run-resources.ts';
 import { BuildFailedError, buildTargetImage, derivedDockerfileName } from './image-build.ts';
+import { allowOrigin, reserveFrontendOrigin } from './frontend-origin.ts';
 import { startTargetContainer, waitForHealthy, type StartedTarget } from './target.ts';
 
 export const targetAlias = 'backend';
@@ -170,6 +171,12 @@ export class LocalEnvironment {
         ...config.target.environment,
         ...this.targetEnvironment,
       };
+      // Suite 5.1's browser calls the target from this origin: the target's allowlist names it.
+      const corsVariable = config.target.endToEnd.corsOriginsVariable;
+      if (corsVariable) {
+        info.frontendOrigin = await reserveFrontendOrigin();
+        local.environment = allowOrigin(local.environment, corsVariable, info.frontendOrigin);
+      }
       started.target = await startTargetContainer({
         image: tag,
         networkName: local.networkName,
