@@ -24,6 +24,8 @@ export interface LoadOptions {
   envName: string;
   configFile?: string;
   env?: NodeJS.ProcessEnv;
+  /** false: a remote environment may lack its URL (the deploy script runs before there is one). */
+  requireBaseUrl?: boolean;
 }
 
 export const defaultConfigFile = 'shipshape.config.ts';
@@ -73,7 +75,7 @@ export function resolveConfig(raw: unknown, options: LoadOptions & { configFile:
       `unknown environment "${options.envName}"; known: ${known} (add it under environments in ${path.basename(options.configFile)})`,
     );
   }
-  if (environment.kind === 'remote' && !environment.baseUrl) {
+  if (environment.kind === 'remote' && !environment.baseUrl && options.requireBaseUrl !== false) {
     throw new ConfigError(
       `environment "${options.envName}" has no URL: set SHIPSHAPE_BASE_URL=https://<your-service>.up.railway.app ` +
         `or baseUrl under environments.${options.envName}`,

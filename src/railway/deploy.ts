@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RailwayApiError, type DeploymentSummary, type RailwayClient } from './client.ts';
+import { maskSecretValues, secretsOf } from '../support/secrets.ts';
 import { tail } from './logs.ts';
 
 /** `npm run deploy` exits with one of these (README "Deploying"). */
@@ -208,7 +209,9 @@ async function withLogs(options: DeployOptions, deploymentId: string, outcome: D
         which === 'build'
           ? await options.client.buildLogs(deploymentId, lines)
           : await options.client.deploymentLogs(deploymentId, lines);
-      return tail(logs, lines);
+      // A log may echo a value the deploy just set (an app printing its config): never show it.
+      const secrets = secretsOf(options.variables, Object.keys(options.variables));
+      return tail(logs, lines).map((line) => maskSecretValues(line, secrets));
     } catch (error) {
       return [`(the ${which} log could not be read: ${(error as Error).message})`];
     }
