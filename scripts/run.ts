@@ -10,6 +10,7 @@ import { getContainerRuntimeClient } from 'testcontainers';
 import { createVitest, type Vitest } from 'vitest/node';
 import { parseRunArgs, usage, UsageError } from '../src/cli/args.ts';
 import { decideExitCode, describeExitCode, ExitCode } from '../src/cli/exit-codes.ts';
+import { DeployFailed, remoteConfigWithUrl } from '../src/cli/deploy-setup.ts';
 import { listChecks, selectChecks } from '../src/cli/selection.ts';
 import { ConfigError, loadConfig } from '../src/config/load.ts';
 import { environmentKey, type EnvironmentInfo } from '../src/environments/info.ts';
@@ -50,14 +51,25 @@ async function main(): Promise<number> {
       return ExitCode.passed;
     }
     selection = selectChecks(path.resolve('suites'), args.suites, args.checks);
-    config = await loadConfig({ envName: args.env, configFile: args.configFile ?? process.env.SHIPSHAPE_CONFIG });
+    config = await loadConfig({
+      envName: args.env,
+      configFile: args.configFile ?? process.env.SHIPSHAPE_CONFIG,
+      requireBaseUrl: false,
+    });
+    if (config.environment.kind === 'remote') {
+      // --deploy runs npm run deploy first; without a URL, the one the deploy wrote (reports/deployment.json).
+      const reportRoot = path.resolve(args.reportDir ?? config.reportDir);
+      config = await remoteConfigWithUrl(config, { deploy: args.deploy, reportRoot });
+    } else if (args.deploy) {
+      throw new UsageError(`--deploy deploys to a remote environment; --env=${args.env} is local`);
+    }
     if (config.environment.kind === 'local') await requireDocker();
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`error: ${error.message}\n\n${usage}`);
       return ExitCode.harnessError;
     }
-    if (error instanceof ConfigError || error instanceof HarnessError) {
+    if (error instanceof ConfigError || error instanceof HarnessError || error instanceof DeployFailed) {
       console.error(`error: ${error.message}`);
       return ExitCode.harnessError;
     }

@@ -14,8 +14,13 @@ describe('run arguments', () => {
       configFile: undefined,
       reportDir: 'out',
       list: false,
+      deploy: false,
       help: false,
     });
+  });
+
+  it('takes --deploy (the deploy as setup of a remote run)', () => {
+    expect(parseRunArgs(['--env=production', '--deploy'])).toMatchObject({ env: 'production', deploy: true });
   });
 
   it('runs the suites of the checks --check names, and takes a config file', () => {

@@ -13,6 +13,8 @@ export interface RunArgs {
   reportDir: string | undefined;
   /** `--list`: print every check id and exit. */
   list: boolean;
+  /** `--deploy`: run `npm run deploy` for the (remote) environment first, then verify what it deployed. */
+  deploy: boolean;
   help: boolean;
 }
 
@@ -23,6 +25,7 @@ export const usage = `Usage: npm test -- [--env=<name>] [--suite=<ids>] [--check
   --check=<ids>       only these checks, e.g. --check=3.2/tls-connections (runs their suites' setup too)
   --config=<file>     config file (default: shipshape.config.ts; or set SHIPSHAPE_CONFIG)
   --report-dir=<dir>  where run reports go (default: reportDir in the config, "reports")
+  --deploy            remote environments: deploy first (npm run deploy), then verify the deployed URL
   --list              print every check id with its title and what it needs, then exit
   -h, --help          this text
 
@@ -43,6 +46,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
         config: { type: 'string' },
         'report-dir': { type: 'string' },
         list: { type: 'boolean', default: false },
+        deploy: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -91,6 +95,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     configFile: values.config,
     reportDir: values['report-dir'],
     list: values.list ?? false,
+    deploy: values.deploy ?? false,
     help: values.help ?? false,
   };
 }
