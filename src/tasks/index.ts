@@ -10,12 +10,14 @@ import { dockerfileTask } from './1.1-dockerfile/checks.ts';
 import { localDockerTask } from './1.2-local-docker/checks.ts';
 import { productionReadinessTask } from './3.1-production-readiness/checks.ts';
 import { postgresTask } from './3.2-postgres/checks.ts';
+import { backendFunctionalityTask } from './4.2-backend-functionality/checks.ts';
 
 export const tasks: readonly TaskDefinition[] = [
   dockerfileTask,
   localDockerTask,
   productionReadinessTask,
   postgresTask,
+  backendFunctionalityTask,
 ];
 
 export const checks: readonly CheckDefinition[] = tasks.flatMap((task) => task.checks);

@@ -1,0 +1,124 @@
+/**
+ * 4.2/external-services: each service the target declares, reached directly
+ * with its official client and the target's own credentials. Locally, when
+ * the configured collection holds nothing yet (nothing was ingested), one
+ * small document goes in through the target's own ingestion route first, so
+ * "it holds points" also proves the target writes where QDRANT_COLLECTION
+ * says; the document is removed again afterwards. A remote run only reads.
+ */
+import { failed, passed, skipped, type Verdict } from '../../checks/check.ts';
+import type { CheckContext } from '../../checks/context.ts';
+import { describeFetchError, excerpt } from '../../support/http.ts';
+import {
+  judgeCollection,
+  probeCohere,
+  probePostgres,
+  qdrantClient,
+  readCollection,
+  runCredentials,
+  type CollectionFacts,
+  type Credentials,
+} from './services.ts';
+
+interface Part {
+  ok: boolean;
+  message: string;
+}
+
+export async function probeExternalServices(ctx: CheckContext): Promise<Verdict> {
+  const timeoutMs = ctx.thresholds.requestTimeoutMs * 2;
+  const credentials = await runCredentials(ctx);
+  const parts: Part[] = [];
+  const skippedParts = Object.entries(credentials.missing).map(([service, reason]) => `${service}: ${reason}`);
+
+  if (credentials.database) parts.push(await probePostgres(credentials.database.url, timeoutMs));
+  let dimension: number | undefined;
+  if (credentials.cohere) {
+    const cohere = await probeCohere(credentials.cohere, timeoutMs);
+    dimension = cohere.dimension;
+    parts.push(cohere);
+  }
+  if (credentials.qdrant) parts.push(await probeQdrant(ctx, credentials.qdrant, dimension, timeoutMs));
+
+  if (parts.length === 0) {
+    return skipped(
+      skippedParts.length > 0
+        ? `no service could be reached directly: ${skippedParts.join('; ')}`
+        : 'the target declares no database, Qdrant or Cohere (target.database, target.api)',
+    );
+  }
+  const lines = [...parts.map((part) => part.message), ...skippedParts.map((line) => `${line} (not checked)`)];
+  const broken = parts.filter((part) => !part.ok);
+  if (broken.length > 0) return failed(broken.map((part) => part.message).join('; '), lines.join('\n'));
+  return passed(lines.join('; '));
+}
+
+async function probeQdrant(
+  ctx: CheckContext,
+  qdrant: NonNullable<Credentials['qdrant']>,
+  dimension: number | undefined,
+  timeoutMs: number,
+): Promise<Part> {
+  const client = qdrantClient(qdrant, timeoutMs);
+  const notes: string[] = [];
+  let added: string | undefined;
+  try {
+    let facts: CollectionFacts = await readCollection(client, qdrant.collection);
+    const documents = ctx.target.api.documents;
+    if (ctx.kind === 'local' && documents && !facts.points) {
+      const documentId = `shipshape-4.2-${ctx.runId}`;
+      notes.push(await ingestOne(ctx, documents, documentId, timeoutMs));
+      added = documentId;
+      facts = await readCollection(client, qdrant.collection);
+    }
+    const problems = judgeCollection(qdrant.collection, facts, dimension);
+    const described = facts.exists
+      ? `collection "${qdrant.collection}": ${facts.points} point(s) of size ${facts.vectorSize ?? 'unknown'}`
+      : `collection "${qdrant.collection}" absent`;
+    const context = [described, ...notes].join(', ');
+    if (problems.length > 0) return { ok: false, message: `${problems.join('; ')} (${context})` };
+    return { ok: true, message: `qdrant: ${context}` };
+  } catch (error) {
+    return { ok: false, message: `qdrant: ${describeFetchError(error)}` };
+  } finally {
+    if (added) {
+      // The probe document goes again: what 5.1 measures retrieval on stays the corpus alone.
+      await client
+        .delete(qdrant.collection, { wait: true, filter: { must: [{ key: 'document_id', match: { value: added } }] } })
+        .catch(() => undefined);
+    }
+  }
+}
+
+/** Adds one document through the target's ingestion route; says how that went. */
+async function ingestOne(
+  ctx: CheckContext,
+  documents: { path: string; tokenVariable: string },
+  documentId: string,
+  timeoutMs: number,
+): Promise<string> {
+  const token = ctx.local.environment[documents.tokenVariable];
+  if (!token) return `nothing ingested (${documents.tokenVariable} is not set for the target)`;
+  try {
+    const response = await fetch(`${ctx.baseUrl}${documents.path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        documents: [
+          {
+            id: documentId,
+            title: 'shipshape probe document',
+            text: 'A probe document the verification harness adds and removes again to see where ingestion writes.',
+          },
+        ],
+      }),
+      signal: AbortSignal.timeout(timeoutMs * 3),
+    });
+    const text = await response.text();
+    return response.ok
+      ? `one probe document ingested through POST ${documents.path} and removed again`
+      : `POST ${documents.path} answered ${response.status} to one probe document: ${excerpt(text, 200)}`;
+  } catch (error) {
+    return `POST ${documents.path} failed: ${describeFetchError(error)}`;
+  }
+}
