@@ -5,8 +5,22 @@
  */
 export type Verdict =
   | { status: 'passed'; message: string }
-  | { status: 'failed'; message: string; evidence?: string }
+  /** kind 'threshold': only performance limits were missed (the run exits 99 when nothing else failed). */
+  | { status: 'failed'; message: string; evidence?: string; kind?: 'threshold' }
   | { status: 'skipped'; message: string };
+
+/**
+ * A file a check wrote into the run's report folder (a screenshot, a table of figures), linked from
+ * summary.md beside its verdict: CheckContext.attach writes it, the runner adds it to the verdict.
+ */
+export interface Attachment {
+  label: string;
+  /** Relative to the report folder, with forward slashes. */
+  path: string;
+}
+
+/** What the runner makes of a check: its verdict and the files it attached. */
+export type CheckOutcome = Verdict & { attachments?: Attachment[] };
 
 export function passed(message: string): Verdict {
   return { status: 'passed', message };
@@ -14,6 +28,11 @@ export function passed(message: string): Verdict {
 
 export function failed(message: string, evidence?: string): Verdict {
   return evidence === undefined ? { status: 'failed', message } : { status: 'failed', message, evidence };
+}
+
+/** Performance limits missed, and nothing else wrong: the measured values beside the limits. */
+export function thresholdsMissed(message: string, evidence?: string): Verdict {
+  return { ...(failed(message, evidence) as Verdict & { status: 'failed' }), kind: 'threshold' };
 }
 
 export function skipped(reason: string): Verdict {
@@ -34,7 +53,10 @@ export interface CheckLabel {
   title: string;
   /** One line: what to change when the check fails. */
   hint: string;
-  /** Performance thresholds: when only these fail, the run exits 99. */
+  /**
+   * Performance thresholds: when only these fail, the run exits 99. A check that judges thresholds
+   * among other things leaves this unset and returns thresholdsMissed() when only its limits failed.
+   */
   kind?: 'threshold';
 }
 

@@ -5,7 +5,7 @@
  * Vitest, reports a check that ran too long.
  */
 import { describe, inject, test } from 'vitest';
-import { CheckFailedError, taskOf } from './check.ts';
+import { CheckFailedError, taskOf, type Attachment } from './check.ts';
 import { timeLimitOf, type TaskDefinition } from './definition.ts';
 import { runCheck } from './run.ts';
 
@@ -18,6 +18,8 @@ export interface CheckMeta {
   kind?: 'threshold';
   message?: string;
   evidence?: string;
+  /** Files the check wrote into the report folder (CheckContext.attach). */
+  attachments?: Attachment[];
 }
 
 declare module 'vitest' {
@@ -44,9 +46,12 @@ export function registerTask(task: TaskDefinition): void {
         context.task.meta.shipshape = meta;
         const verdict = await runCheck(check, environment);
         meta.message = verdict.message;
+        if (verdict.attachments) meta.attachments = verdict.attachments;
         if (verdict.status === 'skipped') context.skip(verdict.message);
         if (verdict.status === 'failed') {
           meta.evidence = verdict.evidence;
+          // The verdict can say its failure is only missed performance limits (exit 99 when alone).
+          if (verdict.kind) meta.kind = verdict.kind;
           throw new CheckFailedError(check, verdict);
         }
       });

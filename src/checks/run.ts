@@ -7,7 +7,7 @@
  */
 import type { EnvironmentInfo } from '../environments/info.ts';
 import { maskSecretValues, type Secret } from '../support/secrets.ts';
-import { failed, skipped, type Verdict } from './check.ts';
+import { failed, skipped, type CheckOutcome, type Verdict } from './check.ts';
 import { CheckContext } from './context.ts';
 import { timeLimitOf, type CheckDefinition } from './definition.ts';
 import { unmetRequirement } from './requirements.ts';
@@ -16,7 +16,7 @@ export class CheckTimedOut extends Error {
   override name = 'CheckTimedOut';
 }
 
-export async function runCheck(check: CheckDefinition, environment: EnvironmentInfo): Promise<Verdict> {
+export async function runCheck(check: CheckDefinition, environment: EnvironmentInfo): Promise<CheckOutcome> {
   const reason = unmetRequirement(check.requires, environment);
   if (reason) return skipped(reason);
   const limitMs = timeLimitOf(check, environment);
@@ -42,7 +42,8 @@ export async function runCheck(check: CheckDefinition, environment: EnvironmentI
   } finally {
     clearTimeout(timer);
   }
-  return maskVerdict(await restoredAfter(ctx, verdict), ctx.secrets);
+  const masked = maskVerdict(await restoredAfter(ctx, verdict), ctx.secrets);
+  return ctx.attachments.length > 0 ? { ...masked, attachments: [...ctx.attachments] } : masked;
 }
 
 /**
@@ -76,7 +77,6 @@ function errorVerdict(error: unknown): Verdict {
 export function maskVerdict(verdict: Verdict, secrets: readonly Secret[]): Verdict {
   const message = maskSecretValues(verdict.message, secrets);
   if (verdict.status !== 'failed') return { ...verdict, message };
-  return verdict.evidence === undefined
-    ? failed(message)
-    : failed(message, maskSecretValues(verdict.evidence, secrets));
+  const evidence = verdict.evidence === undefined ? {} : { evidence: maskSecretValues(verdict.evidence, secrets) };
+  return { status: 'failed', message, ...evidence, ...(verdict.kind ? { kind: verdict.kind } : {}) };
 }

@@ -82,8 +82,16 @@ export function resolveConfig(raw: unknown, options: LoadOptions & { configFile:
     );
   }
   const root = path.dirname(options.configFile);
+  // The environment's own performance limits replace the shared ones for the scenarios it names.
+  const thresholds = environment.performance
+    ? {
+        ...parsed.data.thresholds,
+        performance: { ...parsed.data.thresholds.performance, ...environment.performance },
+      }
+    : parsed.data.thresholds;
   return {
     ...parsed.data,
+    thresholds,
     target: resolveTarget(parsed.data.target, root),
     envName: options.envName,
     configFile: options.configFile,

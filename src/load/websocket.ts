@@ -1,0 +1,206 @@
+/**
+ * WebSocket stability: N clients connect (a few dozen handshakes at a time), are held open for D seconds,
+ * and each asks one question at a random moment early in the hold, then stays idle long enough that the
+ * server's keep-alive frame must come. Measured: connect time and answer latency (exact percentiles),
+ * connections the server dropped before the harness closed them, and how many clients got a keep-alive.
+ */
+import WebSocket from 'ws';
+import type { TargetSpec } from '../config/target-spec.ts';
+import { progress } from '../support/progress.ts';
+import { liveIntervalMs } from './live.ts';
+import { Recorder, type RecordedRun } from './recorder.ts';
+
+export interface WebSocketLoadOptions {
+  baseUrl: string;
+  target: Pick<TargetSpec, 'paths' | 'ws'>;
+  clients: number;
+  holdSeconds: number;
+  questionsWithinSeconds: number;
+  questions: readonly string[];
+  /** Per handshake and per answer. */
+  timeoutSeconds: number;
+  signal?: AbortSignal;
+  /** Handshakes in flight at once. */
+  connectConcurrency?: number;
+}
+
+export interface WebSocketRun {
+  clients: number;
+  connected: number;
+  /** Closed or errored by the other side before the harness closed it. */
+  dropped: number;
+  dropReasons: Record<string, number>;
+  keepAliveClients: number;
+  questions: number;
+  answers: number;
+  /** Error frames or answers that never came within the timeout. */
+  failedAnswers: number;
+  connectMs: RecordedRun['latencyMs'];
+  answerRun: RecordedRun;
+  heldSeconds: number;
+}
+
+interface Client {
+  socket?: WebSocket;
+  connected: boolean;
+  closing: boolean;
+  keepAlive: boolean;
+  asked?: number;
+  answered: boolean;
+}
+
+export async function holdWebSockets(options: WebSocketLoadOptions): Promise<WebSocketRun> {
+  const { target } = options;
+  if (!target.paths.ws) throw new Error('the target declares no WebSocket route');
+  const url = `${options.baseUrl.replace(/^http/, 'ws')}${target.paths.ws}`;
+  const connectRecorder = new Recorder();
+  const answerRecorder = new Recorder();
+  const clients: Client[] = Array.from({ length: options.clients }, () => ({
+    connected: false,
+    closing: false,
+    keepAlive: false,
+    answered: false,
+  }));
+  const dropReasons: Record<string, number> = {};
+  let dropped = 0;
+  const drop = (client: Client, reason: string) => {
+    if (client.closing || !client.connected) return;
+    client.connected = false;
+    dropped++;
+    dropReasons[reason] = (dropReasons[reason] ?? 0) + 1;
+  };
+  const timeoutMs = options.timeoutSeconds * 1000;
+  const timers = new Set<NodeJS.Timeout>();
+
+  const connect = (client: Client) =>
+    new Promise<void>((resolve) => {
+      const started = performance.now();
+      const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
+      client.socket = socket;
+      socket.on('open', () => {
+        client.connected = true;
+        connectRecorder.record(performance.now() - started, { status: 200 });
+        resolve();
+      });
+      socket.on('unexpected-response', (_request, response) => {
+        connectRecorder.record(performance.now() - started, { status: response.statusCode ?? 0 });
+        socket.terminate();
+        resolve();
+      });
+      socket.on('error', (error) => {
+        if (!client.connected && !client.closing) connectRecorder.record(0, { error: error.message });
+        drop(client, `error: ${error.message}`);
+        resolve();
+      });
+      socket.on('close', (code) => {
+        drop(client, `closed by the server (code ${code})`);
+        resolve();
+      });
+      socket.on('message', (data) => {
+        let frame: { type?: unknown } | null;
+        try {
+          frame = JSON.parse(String(data)) as { type?: unknown } | null;
+        } catch {
+          return;
+        }
+        const type = frame?.type;
+        if (type === target.ws.keepAliveType) client.keepAlive = true;
+        else if (
+          client.asked !== undefined &&
+          !client.answered &&
+          (type === target.ws.responseType || type === 'error')
+        ) {
+          client.answered = true;
+          const now = performance.now();
+          answerRecorder.record(now - client.asked, type === 'error' ? { status: 500 } : { status: 200 }, now);
+        }
+      });
+    });
+
+  // Handshakes a few dozen at a time: a burst of 500 SYNs measures the accept queue, not the service.
+  const concurrency = options.connectConcurrency ?? 50;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, clients.length) }, async () => {
+      while (next < clients.length && !options.signal?.aborted) await connect(clients[next++]!);
+    }),
+  );
+  const connected = clients.filter((client) => client.connected).length;
+  progress(`websocket: ${connected} of ${clients.length} clients connected; holding them ${options.holdSeconds} s`);
+
+  const holdStarted = performance.now();
+  for (const client of clients) {
+    if (!client.connected) continue;
+    const delay = Math.random() * options.questionsWithinSeconds * 1000;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!client.connected || !client.socket) return;
+      const question = options.questions[Math.floor(Math.random() * options.questions.length)]!;
+      client.asked = performance.now();
+      client.socket.send(JSON.stringify({ type: target.ws.messageType, [target.ws.contentField]: question }));
+      const answerTimer = setTimeout(() => {
+        timers.delete(answerTimer);
+        if (!client.answered) {
+          client.answered = true;
+          answerRecorder.record(0, { error: `no answer within ${options.timeoutSeconds} s` });
+        }
+      }, timeoutMs);
+      timers.add(answerTimer);
+    }, delay);
+    timers.add(timer);
+  }
+
+  const live = setInterval(() => {
+    const open = clients.filter((client) => client.connected).length;
+    const elapsed = (performance.now() - holdStarted) / 1000;
+    progress(
+      `load websocket: ${elapsed.toFixed(1)} s / ${options.holdSeconds} s, ${open} open, ${dropped} dropped, ` +
+        `${answerRecorder.requests} answers, p95 ${Number.isNaN(answerRecorder.p95SoFar) ? 'n/a' : `${answerRecorder.p95SoFar.toFixed(1)} ms`} so far`,
+    );
+  }, liveIntervalMs());
+  live.unref();
+  await new Promise<void>((resolve) => {
+    const done = setTimeout(resolve, options.holdSeconds * 1000);
+    options.signal?.addEventListener('abort', () => {
+      clearTimeout(done);
+      resolve();
+    });
+  });
+  clearInterval(live);
+  const heldSeconds = (performance.now() - holdStarted) / 1000;
+  for (const timer of timers) clearTimeout(timer);
+
+  // Counted before closing: a client the harness closes is not a drop.
+  const keepAliveClients = clients.filter((client) => client.keepAlive).length;
+  const questions = clients.filter((client) => client.asked !== undefined).length;
+  await Promise.all(
+    clients.map(
+      (client) =>
+        new Promise<void>((resolve) => {
+          client.closing = true;
+          const socket = client.socket;
+          if (!socket || socket.readyState === WebSocket.CLOSED) return resolve();
+          socket.once('close', () => resolve());
+          socket.close(1000, 'load test over');
+          setTimeout(() => {
+            socket.terminate();
+            resolve();
+          }, 2_000).unref();
+        }),
+    ),
+  );
+  const answers = answerRecorder.finish(heldSeconds);
+  return {
+    clients: clients.length,
+    connected,
+    dropped,
+    dropReasons,
+    keepAliveClients,
+    questions,
+    answers: answers.ok,
+    failedAnswers: answers.non2xx + answers.errors + Math.max(0, questions - answers.requests),
+    connectMs: connectRecorder.finish(1).latencyMs,
+    answerRun: answers,
+    heldSeconds: Math.round(heldSeconds * 10) / 10,
+  };
+}
