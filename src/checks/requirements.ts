@@ -27,7 +27,11 @@ export type Requirement =
   /** The target declares a database. */
   | 'database'
   /** The target declares at least one required variable. */
-  | 'required-variable';
+  | 'required-variable'
+  /** The target declares Prometheus metrics (target.metrics). */
+  | 'metrics-route'
+  /** The target declares error tracking with Sentry's SDK (target.errorTracking). */
+  | 'error-tracking';
 
 type Rule = (environment: EnvironmentInfo) => string | undefined;
 
@@ -58,6 +62,14 @@ const rules: Record<Requirement, Rule> = {
     environment.target.requiredEnv.length > 0
       ? undefined
       : 'the target declares no required variable (target.requiredEnv is empty)',
+  'metrics-route': (environment) =>
+    environment.target.metrics
+      ? undefined
+      : 'the target declares no metrics (target.metrics is null); expose Prometheus metrics at /metrics',
+  'error-tracking': (environment) =>
+    environment.target.errorTracking
+      ? undefined
+      : 'the target declares no error tracking (target.errorTracking is null); report unexpected errors with Sentry',
 };
 
 export const requirementNames = Object.keys(rules) as Requirement[];
@@ -83,6 +95,8 @@ const provisioningOf: Record<Requirement, Provisioning> = {
   'websocket-route': 'nothing',
   database: 'nothing',
   'required-variable': 'nothing',
+  'metrics-route': 'nothing',
+  'error-tracking': 'nothing',
 };
 
 const provisioningOrder: readonly Provisioning[] = ['nothing', 'image', 'everything'];
