@@ -47,7 +47,16 @@ export async function probeExternalServices(ctx: CheckContext): Promise<Verdict>
         : 'the target declares no database, Qdrant or Cohere (target.database, target.api)',
     );
   }
-  const lines = [...parts.map((part) => part.message), ...skippedParts.map((line) => `${line} (not checked)`)];
+  const unused = [
+    ctx.target.database ? undefined : 'postgres',
+    ctx.target.api.qdrant ? undefined : 'qdrant',
+    ctx.target.api.cohere ? undefined : 'cohere',
+  ].filter((name): name is string => name !== undefined);
+  const lines = [
+    ...parts.map((part) => part.message),
+    ...skippedParts.map((line) => `${line} (not checked)`),
+    ...(unused.length > 0 ? [`${unused.join(', ')}: not used by the target (target.database, target.api)`] : []),
+  ];
   const broken = parts.filter((part) => !part.ok);
   if (broken.length > 0) return failed(broken.map((part) => part.message).join('; '), lines.join('\n'));
   return passed(lines.join('; '));
