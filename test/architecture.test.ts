@@ -11,7 +11,23 @@ import { describe, expect, it } from 'vitest';
 /** Bottom to top. */
 // railway (Railway's API client and the deploy) sits above environments and below checks: tasks' checks
 // (4.1, 4.3, 2.2) call it, and it knows nothing of checks.
-const layers = ['support', 'config', 'target', 'environments', 'railway', 'checks', 'tasks', 'report', 'cli'] as const;
+// load (the load engine: HTTP and WebSocket load, exact histograms, thresholds judged, Docker stats) sits
+// above the environments it drives and below the checks, reports and benchmarks that share it.
+// monitor (npm run monitor: readiness polling, its state machine and uptime report) reads the config and
+// target's shape only; nothing below it knows of it.
+const layers = [
+  'support',
+  'config',
+  'target',
+  'environments',
+  'railway',
+  'load',
+  'monitor',
+  'checks',
+  'tasks',
+  'report',
+  'cli',
+] as const;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
