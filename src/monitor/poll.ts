@@ -76,9 +76,8 @@ export function questionSample(at: number, target: PollTarget, outcome: ProbeOut
 
 /** Readiness, then the question when asked for: the poll is good only if both are. */
 export async function pollOnce(target: PollTarget): Promise<Sample> {
-  const at = Date.now();
   const ready = readinessSample(
-    at,
+    0,
     target.readyPath,
     await probe({
       url: `${target.baseUrl}${target.readyPath}`,
@@ -86,18 +85,19 @@ export async function pollOnce(target: PollTarget): Promise<Sample> {
       ...(target.ca ? { ca: target.ca } : {}),
     }),
   );
-  if (!target.question || !ready.ok) return ready;
+  // A sample is dated when its answer came: when the monitor learnt the status.
+  if (!target.question || !ready.ok) return { ...ready, at: Date.now() };
   const asked = questionSample(
-    at,
+    0,
     target,
     await probe({
       url: `${target.baseUrl}${target.queryPath}`,
       method: 'POST',
       body: JSON.stringify({ [target.query.questionField]: target.question }),
-      headers: { 'x-request-id': `shipshape-monitor-${at}` },
+      headers: { 'x-request-id': `shipshape-monitor-${Date.now()}` },
       timeoutMs: target.timeoutMs,
       ...(target.ca ? { ca: target.ca } : {}),
     }),
   );
-  return { at, ok: asked.ok, latencyMs: ready.latencyMs, summary: `${ready.summary}; ${asked.summary}` };
+  return { at: Date.now(), ok: asked.ok, latencyMs: ready.latencyMs, summary: `${ready.summary}; ${asked.summary}` };
 }

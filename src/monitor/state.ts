@@ -7,7 +7,7 @@
 export type ServiceStatus = 'unknown' | 'up' | 'down';
 
 export interface Sample {
-  /** Epoch milliseconds when the poll started. */
+  /** Epoch milliseconds when the poll's answer (or failure) came. */
   at: number;
   ok: boolean;
   latencyMs: number;
