@@ -6,13 +6,16 @@
  * a check that did not declare the requirement reaches for them, instead of
  * the `environment.local!` a forgotten guard used to crash on.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { DatabaseSpec } from '../config/profiles.ts';
 import type { Thresholds } from '../config/schema.ts';
 import type { TargetSpec } from '../config/target-spec.ts';
 import type { EnvironmentInfo, LocalTargetInfo } from '../environments/info.ts';
 import { DependencyFaults } from '../environments/local/faults.ts';
 import type { AdminConnection } from '../support/postgres-admin.ts';
-import type { Secret } from '../support/secrets.ts';
+import { maskSecretValues, type Secret } from '../support/secrets.ts';
+import type { Attachment } from './check.ts';
 import { runSecrets } from '../environments/secrets.ts';
 import { TargetClient } from '../target/client.ts';
 import { configureRecorder, recordingFile } from '../target/recorder.ts';
@@ -123,6 +126,27 @@ export class CheckContext {
 
   get lastObservation(): string | undefined {
     return this.lastNote;
+  }
+
+  /** The files this check attached so far (attach), in order. */
+  readonly attachments: Attachment[] = [];
+
+  /**
+   * Writes a file into the report folder, under attachments/<check>/, and links it from summary.md
+   * beside the verdict (a screenshot, a table of figures). Text is masked against the run's secrets.
+   * Returns the file's absolute path.
+   */
+  async attach(label: string, fileName: string, content: string | Uint8Array): Promise<string> {
+    const relative = path.posix.join(
+      'attachments',
+      this.checkId.replace(/[^a-z0-9.-]+/gi, '_'),
+      path.basename(fileName),
+    );
+    const file = path.join(this.environment.reportDir, relative);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, typeof content === 'string' ? maskSecretValues(content, this.secrets) : content);
+    this.attachments.push({ label, path: relative });
+    return file;
   }
 
   /**

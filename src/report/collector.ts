@@ -59,6 +59,7 @@ function toRecord(testCase: TestCase, module: TestModule): CheckRecord | undefin
     hint: meta?.hint,
     kind: meta?.kind,
   };
+  if (meta?.attachments?.length) record.attachments = meta.attachments;
   if (result.state === 'skipped') {
     record.message = result.note ?? 'skipped';
   } else if (result.state === 'failed') {

@@ -9,6 +9,8 @@ export interface CheckRecord {
   message: string;
   hint?: string;
   evidence?: string;
+  /** Files the check wrote into the report folder (screenshots, figures), relative to it. */
+  attachments?: { label: string; path: string }[];
   /** `threshold` checks failing alone give exit code 99. */
   kind?: 'threshold';
 }

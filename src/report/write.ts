@@ -66,7 +66,7 @@ export function renderMarkdown(summary: RunSummary, logs: readonly string[] = []
   for (const task of tasks) {
     lines.push(`## Seed task ${task}`, '', '| check | status | details |', '|---|---|---|');
     for (const check of summary.checks.filter((c) => c.task === task)) {
-      lines.push(`| \`${check.id}\` | ${statusMark[check.status]} | ${cell(check.message)} |`);
+      lines.push(`| \`${check.id}\` | ${statusMark[check.status]} | ${cell(check.message)}${links(check)} |`);
     }
     lines.push('');
   }
@@ -86,6 +86,12 @@ export function renderMarkdown(summary: RunSummary, logs: readonly string[] = []
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A check's attachments as links beside its message (paths are relative to summary.md). */
+function links(check: RunSummary['checks'][number]): string {
+  if (!check.attachments?.length) return '';
+  return ` (${check.attachments.map((file) => `[${cell(file.label)}](${encodeURI(file.path)})`).join(', ')})`;
 }
 
 function cell(text: string): string {

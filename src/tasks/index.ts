@@ -11,6 +11,7 @@ import { localDockerTask } from './1.2-local-docker/checks.ts';
 import { productionReadinessTask } from './3.1-production-readiness/checks.ts';
 import { postgresTask } from './3.2-postgres/checks.ts';
 import { backendFunctionalityTask } from './4.2-backend-functionality/checks.ts';
+import { endToEndTask } from './5.1-end-to-end/checks.ts';
 
 export const tasks: readonly TaskDefinition[] = [
   dockerfileTask,
@@ -18,6 +19,7 @@ export const tasks: readonly TaskDefinition[] = [
   productionReadinessTask,
   postgresTask,
   backendFunctionalityTask,
+  endToEndTask,
 ];
 
 export const checks: readonly CheckDefinition[] = tasks.flatMap((task) => task.checks);
