@@ -11,6 +11,7 @@ import { installErrorHandlers } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { installMetrics, Metrics } from './http/metrics.ts';
 import { queryRoutes } from './http/query.ts';
+import { installStrictBodies } from './http/strict-body.ts';
 import { websocketRoutes } from './http/ws.ts';
 
 export interface AppDependencies {
@@ -80,6 +81,7 @@ export async function buildApp(settings: AppSettings, dependencies: AppDependenc
     if (closing) reply.header('connection', 'close');
   });
   installErrorHandlers(app);
+  installStrictBodies(app);
   installMetrics(app, metrics);
 
   await app.register(helmet, {
@@ -91,6 +93,8 @@ export async function buildApp(settings: AppSettings, dependencies: AppDependenc
     origin: allowAll ? '*' : settings.corsOrigins,
     credentials: settings.corsAllowCredentials,
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    // Only the request headers the API reads (the default reflects whatever a preflight asks for).
+    allowedHeaders: ['content-type', 'authorization', 'x-request-id'],
   });
   await app.register(rateLimit, {
     global: false,

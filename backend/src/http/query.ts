@@ -28,8 +28,14 @@ export async function queryRoutes(app: FastifyInstance, options: QueryOptions): 
           required: ['query'],
           additionalProperties: false,
           properties: {
-            query: { type: 'string', minLength: 1, maxLength: maxQueryLength, pattern: '\\S' },
-            selected_text: { type: 'string', maxLength: maxSelectedTextLength },
+            // Something besides whitespace, and no NUL (PostgreSQL text cannot hold it: a 400 here, not a 500 later).
+            query: {
+              type: 'string',
+              minLength: 1,
+              maxLength: maxQueryLength,
+              pattern: '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$',
+            },
+            selected_text: { type: 'string', maxLength: maxSelectedTextLength, pattern: '^[^\\u0000]*$' },
             conversation_id: uuidSchema,
           },
         },
