@@ -12,6 +12,8 @@ export default defineConfig({
     environment: {
       // The suites send more than the default 60 questions a minute, all from the harness's one address.
       RATE_LIMIT_PER_MINUTE: '600',
+      // The frontend's origin (made up locally): suite 5.3 builds its CORS matrix from it.
+      CORS_ORIGINS: 'https://allowed.example',
     },
   },
   images: {

@@ -8,18 +8,28 @@
 import type { CheckDefinition, TaskDefinition } from '../checks/definition.ts';
 import { dockerfileTask } from './1.1-dockerfile/checks.ts';
 import { localDockerTask } from './1.2-local-docker/checks.ts';
+import { railwayConfigTask } from './2.1-railway-config/checks.ts';
 import { productionReadinessTask } from './3.1-production-readiness/checks.ts';
 import { postgresTask } from './3.2-postgres/checks.ts';
 import { backendFunctionalityTask } from './4.2-backend-functionality/checks.ts';
+import { httpsTask } from './4.3-https/checks.ts';
 import { endToEndTask } from './5.1-end-to-end/checks.ts';
+import { performanceTask } from './5.2-performance/checks.ts';
+import { securityTask } from './5.3-security/checks.ts';
+import { monitoringTask } from './6.2-monitoring/checks.ts';
 
 export const tasks: readonly TaskDefinition[] = [
   dockerfileTask,
   localDockerTask,
+  railwayConfigTask,
   productionReadinessTask,
   postgresTask,
   backendFunctionalityTask,
+  httpsTask,
   endToEndTask,
+  performanceTask,
+  securityTask,
+  monitoringTask,
 ];
 
 export const checks: readonly CheckDefinition[] = tasks.flatMap((task) => task.checks);
