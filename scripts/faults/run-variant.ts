@@ -5,11 +5,13 @@
  * `npm run fault` and the fault self-test, so both judge the same way.
  */
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FaultVariant } from '../../fixtures/faults/catalog.ts';
 import { applyDockerfileEdits } from '../../fixtures/faults/dockerfile-edits.ts';
+import { prepareOverlay } from './overlay.ts';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load.ts';
 import { buildTargetImage } from '../../src/environments/local/image-build.ts';
 import type { CheckRecord, RunSummary } from '../../src/report/summary.ts';
@@ -92,13 +94,23 @@ async function writeVariantConfig(
   const good = await loadConfig({ envName: 'local', configFile: goodConfig });
   const variantDir = path.resolve(repositoryRoot, variant.dir);
   let cleanup = () => Promise.resolve();
-  let target: { context: string; dockerfile: string; buildArgs: Record<string, string> };
+  let target: { context: string; dockerfile: string; buildArgs: Record<string, string>; railway?: object };
   if (variant.context === 'repository') {
     const derived = await writeVariantDockerfile(variant, good, workDir);
     cleanup = derived.cleanup;
     target = { context: good.target.context, dockerfile: derived.dockerfile, buildArgs: good.target.buildArgs };
+  } else if (variant.context === 'overlay') {
+    // A copy of the good repository with the variant's files over it: the target's IaC and docs are read there.
+    // Outside the repository (a copy cannot lie inside what it copies; npm run fault works in tmp/faults/).
+    const scratch = await mkdtemp(path.join(tmpdir(), `shipshape-overlay-${variant.name}-`));
+    const copy = await prepareOverlay(variant, good.target.context, scratch, repositoryRoot);
+    cleanup = () => rm(copy, { recursive: true, force: true });
+    target = { context: copy, dockerfile: good.target.dockerfile, buildArgs: good.target.buildArgs };
   } else {
     target = { context: variantDir, dockerfile: 'Dockerfile', buildArgs: { TARGET_IMAGE: goodImage } };
+    // The image is the variant's; the repository files (Railway IaC, docs) stay the good target's.
+    const { iacFile, docFile, service } = good.target.railway;
+    target.railway = { iac: iacFile, doc: docFile, ...(service ? { service } : {}) };
   }
   const file = path.join(workDir, 'shipshape.config.ts');
   await writeFile(

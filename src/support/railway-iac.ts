@@ -181,9 +181,10 @@ function runNode(args: string[], cwd: string, timeoutMs: number): Promise<string
  * an export that is no project).
  */
 export async function evaluateRailwayIac(
-  file: string,
+  given: string,
   options: { environment?: string; timeoutMs?: number } = {},
 ): Promise<EvaluatedIac> {
+  const file = path.resolve(given);
   const environment = options.environment ?? 'production';
   if (!existsSync(file)) throw new IacError(`no IaC file at ${file}`);
   const context = JSON.stringify({ command: 'plan', environment, environmentName: environment });
