@@ -16,8 +16,8 @@ import {
   probeStructuredLogs,
 } from './probes.ts';
 
-/** A capture container and a second target container: the start-up bound twice, and room. */
-const captureMs = ({ thresholds }: LimitInputs) => 2 * thresholds.healthyWithinMs + 60_000;
+/** A capture container, a second target container to become healthy then ready (each with room), and the event. */
+const captureMs = ({ thresholds }: LimitInputs) => 2 * (thresholds.healthyWithinMs + 30_000) + 90_000;
 
 export const monitoringTask = defineTask({
   id: '6.2',
