@@ -90,6 +90,8 @@ async function main(): Promise<number> {
   process.env.SHIPSHAPE_RUN_ID = runId;
   process.env.SHIPSHAPE_RUN_REPORT_DIR = reportDir;
   process.env.SHIPSHAPE_CONFIG_FILE = config.configFile;
+  // The load suite (5.2) reads it: against a remote environment, load stays capped unless --load=full.
+  process.env.SHIPSHAPE_LOAD = args.load;
   // Only what the selected checks need: --check=1.1/pipefail builds nothing.
   const provision = provisioningFor(selection.checks.flatMap((check) => check.requires));
   process.env[provisioningVariable] = provision;
@@ -136,7 +138,7 @@ async function main(): Promise<number> {
       harnessErrors: outcome.harnessErrors,
       interrupted,
     };
-    await writeReports(reportDir, summary);
+    await writeReports(reportDir, summary, { saveBaseline: args.saveBaseline });
     return summary;
   };
 

@@ -13,10 +13,20 @@ describe('run arguments', () => {
       checks: undefined,
       configFile: undefined,
       reportDir: 'out',
+      load: 'capped',
+      saveBaseline: false,
       list: false,
       deploy: false,
       help: false,
     });
+  });
+
+  it('takes --load=full and --save-baseline, and refuses another load level', () => {
+    expect(parseRunArgs(['--env=production', '--load=full', '--save-baseline'])).toMatchObject({
+      load: 'full',
+      saveBaseline: true,
+    });
+    expect(() => parseRunArgs(['--load=huge'])).toThrow('--load takes full or capped, not "huge"');
   });
 
   it('takes --deploy (the deploy as setup of a remote run)', () => {

@@ -11,6 +11,10 @@ export interface RunArgs {
   checks: string[] | undefined;
   configFile: string | undefined;
   reportDir: string | undefined;
+  /** `--load=full`: the configured load against a remote environment too (default: capped). */
+  load: 'capped' | 'full';
+  /** `--save-baseline`: this run's performance figures become reports/baseline/perf.json. */
+  saveBaseline: boolean;
   /** `--list`: print every check id and exit. */
   list: boolean;
   /** `--deploy`: run `npm run deploy` for the (remote) environment first, then verify what it deployed. */
@@ -26,6 +30,8 @@ export const usage = `Usage: npm test -- [--env=<name>] [--suite=<ids>] [--check
   --config=<file>     config file (default: shipshape.config.ts; or set SHIPSHAPE_CONFIG)
   --report-dir=<dir>  where run reports go (default: reportDir in the config, "reports")
   --deploy            remote environments: deploy first (npm run deploy), then verify the deployed URL
+  --load=full         run the configured load against a remote environment too (default: 10 rps for 20 s there)
+  --save-baseline     keep this run's performance figures as reports/baseline/perf.json; later runs compare with it
   --list              print every check id with its title and what it needs, then exit
   -h, --help          this text
 
@@ -45,6 +51,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
         check: { type: 'string' },
         config: { type: 'string' },
         'report-dir': { type: 'string' },
+        load: { type: 'string', default: 'capped' },
+        'save-baseline': { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         deploy: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -86,6 +94,9 @@ export function parseRunArgs(argv: string[]): RunArgs {
       suites = tasks;
     }
   }
+  if (values.load !== 'capped' && values.load !== 'full') {
+    throw new UsageError(`--load takes full or capped, not "${values.load ?? ''}"`);
+  }
   if (values.config === '') throw new UsageError('--config needs a file');
   if (values['report-dir'] === '') throw new UsageError('--report-dir needs a directory');
   return {
@@ -94,6 +105,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
     checks,
     configFile: values.config,
     reportDir: values['report-dir'],
+    load: values.load,
+    saveBaseline: values['save-baseline'] ?? false,
     list: values.list ?? false,
     deploy: values.deploy ?? false,
     help: values.help ?? false,

@@ -272,19 +272,23 @@ const performanceThreshold = z
  * ten times (a blocking call, an exhausted pool, requests queueing behind a stuck dependency), not tuning
  * targets a noisy neighbour could break. Chosen from measured runs on such a machine (README, "Load and
  * performance"): health p95 about 65 ms closed-loop at 20 connections (about 1,200 rps) and 60 ms open at
- * 200 rps; query p95 about 450 ms at 20 arrivals/s; history p95 about 160 ms at 10 connections over
+ * 200 rps; query p95 about 450 ms at 20 arrivals/s (the default is 10); history p95 about 160 ms at 10 connections over
  * 100,000 messages; WebSocket answers p95 about 750 ms with 500 clients asking at once.
+ * Each limit sits 10 to 30 times above the figure measured at a quiet moment, because the same runs at a
+ * load average of 30 (six harnesses and their containers on the 2 cores) came out many times slower:
+ * /health p95 4 s at 70 rps, WebSocket answers p95 8 s. A 3 s delay in the query path still takes query p95 far past
+ * its limit (the queue grows behind it), and a missing index or a leak has its own check.
  * - errors<1% everywhere: with stand-ins nothing should fail; one stray timeout in hundreds is not a bug.
- * - rps>100 on the closed-loop health scenario: a tenth of what it serves.
+ * - rps>20 on the closed-loop health scenario: it serves over 1,000 on a quiet machine, 70 at a load of 30.
  * A scenario named in the config replaces its defaults; give it [] to have none. Against the real Cohere
  * API (remote environments) set your own under environments.<name>.performance.
  */
 export const defaultPerformanceThresholds: Record<string, string[]> = {
-  health: ['p95<500ms', 'errors<1%', 'rps>100'],
-  'health-open': ['p95<500ms', 'errors<1%'],
-  query: ['p95<3000ms', 'errors<1%'],
-  history: ['p95<1500ms', 'errors<1%'],
-  websocket: ['p95<8000ms', 'errors<1%'],
+  health: ['p95<2000ms', 'errors<1%', 'rps>20'],
+  'health-open': ['p95<2000ms', 'errors<1%'],
+  query: ['p95<5000ms', 'errors<1%'],
+  history: ['p95<3000ms', 'errors<1%'],
+  websocket: ['p95<15000ms', 'errors<1%'],
 };
 
 const performanceByScenario = z.record(

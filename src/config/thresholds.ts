@@ -15,8 +15,7 @@
  */
 
 export type Aggregation =
-  | { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' | 'errors' | 'rps' }
-  | { kind: 'p'; percentile: number };
+  { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' | 'errors' | 'rps' } | { kind: 'p'; percentile: number };
 
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 

@@ -138,9 +138,15 @@ async function openRun(options: OpenModelOptions, seconds: number, recorder?: Re
     }
     outstanding++;
     let done = false;
+    // From the send, queued or not: a request the generator could not even start in time has failed too.
+    const deadline = setTimeout(
+      () => request.destroy(new Error(`no answer within ${options.timeoutSeconds} s`)),
+      timeoutMs,
+    );
     const finish = (outcome: { status: number } | { error: string }) => {
       if (done) return;
       done = true;
+      clearTimeout(deadline);
       const now = performance.now();
       recorder?.record(now - intended, outcome, now);
       settle();
@@ -164,9 +170,6 @@ async function openRun(options: OpenModelOptions, seconds: number, recorder?: Re
         response.on('error', (error) => finish({ error: error.message }));
       },
     );
-    request.setTimeout(timeoutMs, () => {
-      request.destroy(new Error(`no answer within ${options.timeoutSeconds} s`));
-    });
     request.on('error', (error) => finish({ error: error.message }));
     request.end(spec.body);
   };

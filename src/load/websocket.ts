@@ -22,6 +22,13 @@ export interface WebSocketLoadOptions {
   signal?: AbortSignal;
   /** Handshakes in flight at once. */
   connectConcurrency?: number;
+  /**
+   * The hold lasts at least this long after the last answer (up to 40 s past holdSeconds on a slow
+   * machine), so memory is judged while every client idles and the keep-alive has time to come.
+   */
+  idleAfterAnswersSeconds?: number;
+  /** A client idle this long before the end must have had a keep-alive frame (the server's interval plus slack). */
+  keepAliveWithinSeconds?: number;
 }
 
 export interface WebSocketRun {
@@ -31,6 +38,11 @@ export interface WebSocketRun {
   dropped: number;
   dropReasons: Record<string, number>;
   keepAliveClients: number;
+  /** Clients idle for keepAliveWithinSeconds or more at the end, and how many of them got no keep-alive. */
+  keepAliveExpected: number;
+  keepAliveMissing: number;
+  /** Seconds from the start of the hold to the last answer (or timeout): the idle part starts after it. */
+  lastAnswerSecond: number;
   questions: number;
   answers: number;
   /** Error frames or answers that never came within the timeout. */
@@ -45,8 +57,10 @@ interface Client {
   connected: boolean;
   closing: boolean;
   keepAlive: boolean;
+  openedAt?: number;
   asked?: number;
   answered: boolean;
+  answeredAt?: number;
 }
 
 export async function holdWebSockets(options: WebSocketLoadOptions): Promise<WebSocketRun> {
@@ -79,6 +93,7 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
       client.socket = socket;
       socket.on('open', () => {
         client.connected = true;
+        client.openedAt = performance.now();
         connectRecorder.record(performance.now() - started, { status: 200 });
         resolve();
       });
@@ -112,6 +127,7 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
         ) {
           client.answered = true;
           const now = performance.now();
+          client.answeredAt = now;
           answerRecorder.record(now - client.asked, type === 'error' ? { status: 500 } : { status: 200 }, now);
         }
       });
@@ -142,6 +158,7 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
         timers.delete(answerTimer);
         if (!client.answered) {
           client.answered = true;
+          client.answeredAt = performance.now();
           answerRecorder.record(0, { error: `no answer within ${options.timeoutSeconds} s` });
         }
       }, timeoutMs);
@@ -159,19 +176,33 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
     );
   }, liveIntervalMs());
   live.unref();
+  const idleMs = (options.idleAfterAnswersSeconds ?? 13) * 1000;
+  const lastAnswer = () =>
+    Math.max(holdStarted, ...clients.map((client) => client.answeredAt ?? (client.asked === undefined ? 0 : Infinity)));
   await new Promise<void>((resolve) => {
-    const done = setTimeout(resolve, options.holdSeconds * 1000);
-    options.signal?.addEventListener('abort', () => {
-      clearTimeout(done);
-      resolve();
-    });
+    const latest = holdStarted + (options.holdSeconds + 40) * 1000;
+    const poll = setInterval(() => {
+      const now = performance.now();
+      const held = now >= holdStarted + options.holdSeconds * 1000;
+      const idle = now >= lastAnswer() + idleMs;
+      if ((held && idle) || now >= latest || options.signal?.aborted) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 250);
   });
   clearInterval(live);
-  const heldSeconds = (performance.now() - holdStarted) / 1000;
+  const ended = performance.now();
+  const heldSeconds = (ended - holdStarted) / 1000;
   for (const timer of timers) clearTimeout(timer);
 
   // Counted before closing: a client the harness closes is not a drop.
   const keepAliveClients = clients.filter((client) => client.keepAlive).length;
+  const keepAliveBy = ended - (options.keepAliveWithinSeconds ?? 12) * 1000;
+  const expected = clients.filter(
+    (client) => client.connected && (client.answeredAt ?? client.asked ?? client.openedAt ?? Infinity) <= keepAliveBy,
+  );
+  const lastAnswerAt = lastAnswer();
   const questions = clients.filter((client) => client.asked !== undefined).length;
   await Promise.all(
     clients.map(
@@ -196,6 +227,11 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
     dropped,
     dropReasons,
     keepAliveClients,
+    keepAliveExpected: expected.length,
+    keepAliveMissing: expected.filter((client) => !client.keepAlive).length,
+    lastAnswerSecond: Number.isFinite(lastAnswerAt)
+      ? Math.round(((lastAnswerAt - holdStarted) / 1000) * 10) / 10
+      : heldSeconds,
     questions,
     answers: answers.ok,
     failedAnswers: answers.non2xx + answers.errors + Math.max(0, questions - answers.requests),

@@ -1,12 +1,26 @@
 import { mkdir, readdir, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { targetBaseOf } from '../environments/info.ts';
+import { writePerfReport } from './perf.ts';
 import type { RunSummary } from './summary.ts';
 
-export async function writeReports(reportDir: string, summary: RunSummary): Promise<void> {
+/** `saveBaseline`: this run's performance figures become reports/baseline/perf.json (`--save-baseline`). */
+export async function writeReports(
+  reportDir: string,
+  summary: RunSummary,
+  options: { saveBaseline?: boolean } = {},
+): Promise<void> {
   await mkdir(reportDir, { recursive: true });
   await writeFile(path.join(reportDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(path.join(reportDir, 'summary.md'), renderMarkdown(summary, await listLogs(reportDir)));
+  // perf.json and perf.html when the load suite (5.2) ran, and its numbers for summary.md.
+  const perf = await writePerfReport(reportDir, {
+    env: summary.env,
+    runId: summary.runId,
+    startedAt: summary.startedAt,
+    saveBaseline: options.saveBaseline ?? false,
+  }).catch((error: Error) => `## Performance\n\nThe performance report could not be written: ${error.message}\n`);
+  const markdown = renderMarkdown(summary, await listLogs(reportDir));
+  await writeFile(path.join(reportDir, 'summary.md'), perf ? `${markdown}\n${perf}` : markdown);
   await pointLatestAt(reportDir);
 }
 
