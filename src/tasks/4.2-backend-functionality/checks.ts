@@ -14,6 +14,7 @@ import { skipped } from '../../checks/check.ts';
 import { defineCheck, defineTask } from '../../checks/definition.ts';
 import { probeRoutesMatchOpenApi, probeRoutesMatchProfile } from './contract.ts';
 import { probeExternalServices } from './external-services.ts';
+import { withProbeDocument } from './probe-document.ts';
 import { probeReadinessReportsDependencies } from './readiness.ts';
 import { probeBadFrame, probeCleanClose, probeKeepAlive, probeStreamedAnswer, type ProbeOptions } from './websocket.ts';
 
@@ -71,10 +72,17 @@ export const backendFunctionalityTask = defineTask({
         'Asked to stream, the WebSocket sends delta frames that add up to the one response frame; unasked, the response alone',
       hint: 'When a message asks to stream, send each piece of the answer as it is generated ({"type":"delta","content"}), then the whole {"type":"response"}; without it, only the response.',
       requires: ['websocket-route', 'reachable-target'],
-      run: async (ctx) =>
-        ctx.target.api.websocket.streaming
-          ? probeStreamedAnswer(wsOptions(ctx))
-          : skipped('the target declares no streaming (target.api.websocket.streaming is null)'),
+      timeLimitMs: ({ thresholds }) => thresholds.requestTimeoutMs * 12 + 30_000,
+      run: async (ctx) => {
+        if (!ctx.target.api.websocket.streaming) {
+          return skipped('the target declares no streaming (target.api.websocket.streaming is null)');
+        }
+        // Locally the collection is empty until 5.1 ingests: a probe document gives the model something to stream.
+        return withProbeDocument(ctx, ctx.thresholds.requestTimeoutMs * 3, async (probe) => {
+          const verdict = await probeStreamedAnswer(wsOptions(ctx));
+          return probe.documentId ? { ...verdict, message: `${verdict.message}; ${probe.note}` } : verdict;
+        });
+      },
     }),
     defineCheck({
       id: '4.2/websocket-keep-alive',

@@ -8,7 +8,8 @@
  */
 import { failed, passed, skipped, type Verdict } from '../../checks/check.ts';
 import type { CheckContext } from '../../checks/context.ts';
-import { describeFetchError, excerpt } from '../../support/http.ts';
+import { describeFetchError } from '../../support/http.ts';
+import { ingestProbeDocument, removeProbeDocument, type ProbeDocument } from './probe-document.ts';
 import {
   judgeCollection,
   probeCohere,
@@ -70,14 +71,12 @@ async function probeQdrant(
 ): Promise<Part> {
   const client = qdrantClient(qdrant, timeoutMs);
   const notes: string[] = [];
-  let added: string | undefined;
+  let probe: ProbeDocument | undefined;
   try {
     let facts: CollectionFacts = await readCollection(client, qdrant.collection);
-    const documents = ctx.target.api.documents;
-    if (ctx.kind === 'local' && documents && !facts.points) {
-      const documentId = `shipshape-4.2-${ctx.runId}`;
-      notes.push(await ingestOne(ctx, documents, documentId, timeoutMs));
-      added = documentId;
+    if (ctx.kind === 'local' && !facts.points) {
+      probe = await ingestProbeDocument(ctx, timeoutMs * 3);
+      notes.push(probe.note);
       facts = await readCollection(client, qdrant.collection);
     }
     const problems = judgeCollection(qdrant.collection, facts, dimension);
@@ -90,44 +89,7 @@ async function probeQdrant(
   } catch (error) {
     return { ok: false, message: `qdrant: ${describeFetchError(error)}` };
   } finally {
-    if (added) {
-      // The probe document goes again: what 5.1 measures retrieval on stays the corpus alone.
-      await client
-        .delete(qdrant.collection, { wait: true, filter: { must: [{ key: 'document_id', match: { value: added } }] } })
-        .catch(() => undefined);
-    }
-  }
-}
-
-/** Adds one document through the target's ingestion route; says how that went. */
-async function ingestOne(
-  ctx: CheckContext,
-  documents: { path: string; tokenVariable: string },
-  documentId: string,
-  timeoutMs: number,
-): Promise<string> {
-  const token = ctx.local.environment[documents.tokenVariable];
-  if (!token) return `nothing ingested (${documents.tokenVariable} is not set for the target)`;
-  try {
-    const response = await fetch(`${ctx.baseUrl}${documents.path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        documents: [
-          {
-            id: documentId,
-            title: 'shipshape probe document',
-            text: 'A probe document the verification harness adds and removes again to see where ingestion writes.',
-          },
-        ],
-      }),
-      signal: AbortSignal.timeout(timeoutMs * 3),
-    });
-    const text = await response.text();
-    return response.ok
-      ? `one probe document ingested through POST ${documents.path} and removed again`
-      : `POST ${documents.path} answered ${response.status} to one probe document: ${excerpt(text, 200)}`;
-  } catch (error) {
-    return `POST ${documents.path} failed: ${describeFetchError(error)}`;
+    // The probe document goes again: what 5.1 measures retrieval on stays the corpus alone.
+    if (probe) await removeProbeDocument(ctx, probe, timeoutMs, client);
   }
 }

@@ -136,6 +136,9 @@ async function cleanup(options: ProbeOptions, frames: (Frame | undefined)[]): Pr
   return notes.join('; ') || 'no conversation to delete';
 }
 
+/** An answer at least this long arrives in more than one delta when it is streamed as generated. */
+export const minStreamedWords = 5;
+
 /** Pure: what is wrong with a streamed exchange (deltas, then one response whose message they add up to). */
 export function judgeStream(frames: readonly Frame[], target: Api): string[] {
   const streaming = target.api.websocket.streaming;
@@ -159,6 +162,12 @@ export function judgeStream(frames: readonly Frame[], target: Api): string[] {
     problems.push(`the "${target.ws.responseType}" frame has no "${target.ws.answerField}" text`);
   else if (deltas.length > 0 && pieces.join('') !== answer) {
     problems.push(`the deltas (${pieces.join('').length} characters) do not add up to the answer (${answer.length})`);
+  }
+  // Generation streams piece by piece: a whole answer of several words in one delta was buffered, not streamed.
+  if (typeof answer === 'string' && deltas.length === 1 && answer.trim().split(/\s+/).length >= minStreamedWords) {
+    problems.push(
+      `the whole ${answer.trim().split(/\s+/).length}-word answer came in one "${streaming.deltaType}" frame: it was not streamed as it was generated`,
+    );
   }
   return problems;
 }

@@ -184,6 +184,12 @@ describe('streamed WebSocket answers', () => {
     expect(judgeStream([delta('Stop '), delta('on SIGTERM.'), response], reference)).toEqual([]);
   });
 
+  it('refuses a whole answer of several words sent as one delta: buffered, not streamed', () => {
+    const long = { ...response, message: 'Finish the answers in flight, then exit.' };
+    expect(judgeStream([delta(long.message), long], reference).join()).toContain('came in one "delta" frame');
+    expect(judgeStream([delta('Finish the answers '), delta('in flight, then exit.'), long], reference)).toEqual([]);
+  });
+
   it('refuses no deltas, deltas that do not add up, and frames after the response', () => {
     expect(judgeStream([response], reference).join()).toContain('no "delta" frame came before the "response"');
     expect(judgeStream([delta('Stop'), response], reference).join()).toContain('do not add up');
