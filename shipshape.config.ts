@@ -9,9 +9,14 @@ export default defineConfig({
     // API shape, runtime, required variables and database: src/config/profiles.ts. Override any of them here.
     profile: 'reference',
     port: 8000,
+    endToEnd: { upstreamTimeoutMs: 10_000, readinessCacheMs: 2_000 },
     environment: {
       // The suites send more than the default 60 questions a minute, all from the harness's one address.
       RATE_LIMIT_PER_MINUTE: '600',
+      // Suite 5.1's Cohere faults wait out the target's own bounds: shorter ones here (defaults 30 s each) keep
+      // the local run short. target.endToEnd tells the harness the same values.
+      COHERE_TIMEOUT_MS: '10000',
+      COHERE_CHECK_CACHE_MS: '2000',
       // The frontend's origin (made up locally): suite 5.3 builds its CORS matrix from it.
       CORS_ORIGINS: 'https://allowed.example',
     },

@@ -231,7 +231,9 @@ export function createRagPipeline(settings: RagSettings, overrides: RagOverrides
     embedDimension: settings.COHERE_EMBED_DIMENSION,
     chatModel: settings.COHERE_CHAT_MODEL,
     ...(overrides.retry ? { retry: overrides.retry } : {}),
-    ...(overrides.cohereTimeoutMs !== undefined ? { timeoutMs: overrides.cohereTimeoutMs } : {}),
+    ...((overrides.cohereTimeoutMs ?? settings.COHERE_TIMEOUT_MS) !== undefined
+      ? { timeoutMs: overrides.cohereTimeoutMs ?? settings.COHERE_TIMEOUT_MS }
+      : {}),
     ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
   };
   const qdrantOptions: QdrantStoreOptions = {
@@ -246,7 +248,9 @@ export function createRagPipeline(settings: RagSettings, overrides: RagOverrides
     topK: settings.RAG_TOP_K,
     chunk: { size: settings.RAG_CHUNK_SIZE, overlap: settings.RAG_CHUNK_OVERLAP },
     ...(overrides.readinessTimeoutMs !== undefined ? { readinessTimeoutMs: overrides.readinessTimeoutMs } : {}),
-    ...(overrides.cohereCheckCacheMs !== undefined ? { cohereCheckCacheMs: overrides.cohereCheckCacheMs } : {}),
+    ...((overrides.cohereCheckCacheMs ?? settings.COHERE_CHECK_CACHE_MS) !== undefined
+      ? { cohereCheckCacheMs: overrides.cohereCheckCacheMs ?? settings.COHERE_CHECK_CACHE_MS }
+      : {}),
     ...(overrides.observe ? { observe: overrides.observe } : {}),
   });
 }

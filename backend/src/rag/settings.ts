@@ -20,6 +20,10 @@ const ragSchema = z.object({
   RAG_CHUNK_SIZE: z.coerce.number().int().min(100).max(10_000).default(800),
   RAG_CHUNK_OVERLAP: z.coerce.number().int().min(0).max(5_000).default(150),
   DOCS_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Bound on one Cohere call (default 30 s). */
+  COHERE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).optional(),
+  /** How long readiness reuses a passed Cohere check, each one a billed call (default 30 s). */
+  COHERE_CHECK_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
 });
 
 export type RagSettings = z.infer<typeof ragSchema>;
@@ -35,6 +39,8 @@ const expectations: Record<string, string> = {
   RAG_CHUNK_SIZE: 'expected an integer from 100 to 10000',
   RAG_CHUNK_OVERLAP: 'expected an integer from 0 to 5000, below RAG_CHUNK_SIZE',
   DOCS_BASE_URL: 'expected an http(s) URL',
+  COHERE_TIMEOUT_MS: 'expected milliseconds from 1000 to 300000',
+  COHERE_CHECK_CACHE_MS: 'expected milliseconds from 0 to 3600000',
 };
 
 /**
