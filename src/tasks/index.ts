@@ -9,8 +9,10 @@ import type { CheckDefinition, TaskDefinition } from '../checks/definition.ts';
 import { dockerfileTask } from './1.1-dockerfile/checks.ts';
 import { localDockerTask } from './1.2-local-docker/checks.ts';
 import { railwayConfigTask } from './2.1-railway-config/checks.ts';
+import { railwayVariablesTask } from './2.2-railway-variables/checks.ts';
 import { productionReadinessTask } from './3.1-production-readiness/checks.ts';
 import { postgresTask } from './3.2-postgres/checks.ts';
+import { railwayDeploymentTask } from './4.1-railway-deployment/checks.ts';
 import { backendFunctionalityTask } from './4.2-backend-functionality/checks.ts';
 import { httpsTask } from './4.3-https/checks.ts';
 import { endToEndTask } from './5.1-end-to-end/checks.ts';
@@ -22,8 +24,10 @@ export const tasks: readonly TaskDefinition[] = [
   dockerfileTask,
   localDockerTask,
   railwayConfigTask,
+  railwayVariablesTask,
   productionReadinessTask,
   postgresTask,
+  railwayDeploymentTask,
   backendFunctionalityTask,
   httpsTask,
   endToEndTask,
