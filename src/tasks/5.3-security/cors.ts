@@ -124,7 +124,7 @@ export async function probeCorsAllowedOrigin(ctx: CheckContext): Promise<Verdict
     return origins.includes('*')
       ? failed('the target allows every origin (CORS_ORIGINS=*): list the frontend origins instead')
       : skipped(
-          "the target's configuration names no allowed origin (CORS_ORIGINS locally, target.corsOrigins for a deployed service)",
+          "the target's configuration names no allowed origin (CORS_ORIGINS locally, environments.<name>.frontendOrigin for a deployed service)",
         );
   }
   const problems: string[] = [];

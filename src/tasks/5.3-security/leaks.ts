@@ -19,7 +19,7 @@ const patterns: { what: string; pattern: RegExp }[] = [
   { what: 'a Python stack frame', pattern: /File \\?"[^"\\]+\\?", line \d+/ },
   {
     what: 'a database message',
-    pattern: /\b(?:relation "|syntax error at or near|SQLSTATE|psycopg2?\.|pg_catalog|duplicate key value)/i,
+    pattern: /\b(?:relation \\?"|syntax error at or near|SQLSTATE|psycopg2?\.|pg_catalog|duplicate key value)/i,
   },
   { what: 'SQL (SELECT ... FROM)', pattern: /\bSELECT\b[^"]{1,200}?\bFROM\b/ },
   { what: 'SQL (INSERT INTO)', pattern: /\bINSERT\s+INTO\b/ },

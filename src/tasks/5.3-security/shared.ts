@@ -32,12 +32,14 @@ export function internalHosts(ctx: CheckContext): string[] {
   return [...hosts];
 }
 
-/** The origins the target allows, from its configuration: `target.corsOrigins`, else the local CORS_ORIGINS. */
+/**
+ * The origins the target allows, from its configuration: locally its CORS_ORIGINS (the config's made-up
+ * https://allowed.example first, suite 5.1's loopback frontend after it); for a deployed service the
+ * environment's frontendOrigin (shipshape.config.ts, environments.<name>.frontendOrigin).
+ */
 export function configuredOrigins(ctx: CheckContext): string[] {
-  const configured = (ctx.target as TargetSpec & { corsOrigins?: string[] }).corsOrigins;
-  if (configured && configured.length > 0) return configured;
-  const local = ctx.kind === 'local' ? ctx.local.environment.CORS_ORIGINS : undefined;
-  return (local ?? '')
+  if (ctx.kind !== 'local') return ctx.environment.frontendOrigin ? [ctx.environment.frontendOrigin] : [];
+  return (ctx.local.environment.CORS_ORIGINS ?? '')
     .split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
