@@ -7,7 +7,8 @@
  * the request's headers, cookies and body are dropped, and every secret value
  * of the environment is scrubbed from the event before it leaves.
  */
-import * as Sentry from '@sentry/node';
+// Types only: the SDK itself (with OpenTelemetry, seconds to load on a busy machine) is imported only when a DSN is set.
+import type * as SentryModule from '@sentry/node';
 
 export interface ErrorTrackingSettings {
   dsn: string | undefined;
@@ -18,7 +19,7 @@ export interface ErrorTrackingSettings {
   secrets: readonly string[];
 }
 
-let enabled = false;
+let Sentry: typeof SentryModule | undefined;
 let secretValues: readonly string[] = [];
 
 /** Replaces every secret value in every string of the event (longest first: a URL before its password). */
@@ -55,10 +56,11 @@ export function secretValuesOf(env: NodeJS.ProcessEnv, names: readonly string[])
 }
 
 /** Starts the SDK when a DSN is given; returns whether it did. */
-export function initErrorTracking(settings: ErrorTrackingSettings): boolean {
+export async function initErrorTracking(settings: ErrorTrackingSettings): Promise<boolean> {
   if (!settings.dsn) return false;
   secretValues = settings.secrets;
-  Sentry.init({
+  const sdk = await import('@sentry/node');
+  sdk.init({
     dsn: settings.dsn,
     release: settings.release,
     environment: settings.environment,
@@ -67,10 +69,10 @@ export function initErrorTracking(settings: ErrorTrackingSettings): boolean {
     // Errors only: no tracing, no HTTP instrumentation (which would need --import), no console breadcrumbs.
     defaultIntegrations: false,
     integrations: [
-      Sentry.onUncaughtExceptionIntegration(),
-      Sentry.onUnhandledRejectionIntegration(),
-      Sentry.linkedErrorsIntegration(),
-      Sentry.dedupeIntegration(),
+      sdk.onUncaughtExceptionIntegration(),
+      sdk.onUnhandledRejectionIntegration(),
+      sdk.linkedErrorsIntegration(),
+      sdk.dedupeIntegration(),
     ],
     beforeSend(event) {
       delete event.request;
@@ -79,20 +81,21 @@ export function initErrorTracking(settings: ErrorTrackingSettings): boolean {
       return scrubEvent(event, secretValues);
     },
   });
-  enabled = true;
+  Sentry = sdk;
   return true;
 }
 
 /** Reports an unexpected error of a request, tagged with its request id; a no-op without a DSN. */
 export function reportError(error: unknown, requestId: string): void {
-  if (!enabled) return;
-  Sentry.withScope((scope) => {
+  const sdk = Sentry;
+  if (!sdk) return;
+  sdk.withScope((scope) => {
     scope.setTag('request_id', requestId);
-    Sentry.captureException(error);
+    sdk.captureException(error);
   });
 }
 
 /** Sends what is queued before the process exits (bounded). */
 export async function flushErrorTracking(timeoutMs = 2_000): Promise<void> {
-  if (enabled) await Sentry.flush(timeoutMs).catch(() => undefined);
+  if (Sentry) await Sentry.flush(timeoutMs).catch(() => undefined);
 }

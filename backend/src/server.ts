@@ -25,7 +25,7 @@ try {
   throw error;
 }
 
-initErrorTracking({
+await initErrorTracking({
   dsn: config.SENTRY_DSN,
   release: config.APP_VERSION,
   environment: process.env.RAILWAY_ENVIRONMENT_NAME ?? 'production',
