@@ -240,6 +240,8 @@ async function sendMetricsTraffic(ctx: CheckContext): Promise<{ scrapes: Scrapes
   }
   const asked = await ctx.client().ask(sampleQuestion, { requestId: requestId(ctx, 'metrics-question') });
   const questionAnswered = asked.ok && asked.reply.status === 200;
+  // A deployed service keeps nothing this check created.
+  if (asked.ok) await ctx.client().deleteConversation(asked.reply.conversationId);
   // The server sees the WebSocket close a moment after the client: wait (bounded) for the gauge to settle.
   let after = await scrape(ctx, spec.path);
   const gauge = spec.websocketConnections;
