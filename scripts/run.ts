@@ -59,7 +59,7 @@ async function main(): Promise<number> {
     if (config.environment.kind === 'remote') {
       // --deploy runs npm run deploy first; without a URL, the one the deploy wrote (reports/deployment.json).
       const reportRoot = path.resolve(args.reportDir ?? config.reportDir);
-      config = await remoteConfigWithUrl(config, { deploy: args.deploy, reportRoot });
+      config = await remoteConfigWithUrl(config, { deploy: args.deploy, skipVerify: args.skipVerify, reportRoot });
     } else if (args.deploy) {
       throw new UsageError(`--deploy deploys to a remote environment; --env=${args.env} is local`);
     }

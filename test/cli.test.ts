@@ -17,6 +17,7 @@ describe('run arguments', () => {
       saveBaseline: false,
       list: false,
       deploy: false,
+      skipVerify: false,
       help: false,
     });
   });

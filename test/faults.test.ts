@@ -15,6 +15,7 @@ import { newRunId } from '../src/environments/run-context.ts';
 import { probeImageBuilds } from '../src/tasks/1.2-local-docker/container.ts';
 import { checkById } from '../src/tasks/index.ts';
 import { buildGoodImage, judgeVariant, runGoodTarget, runVariant } from '../scripts/faults/run-variant.ts';
+import { runGoodProduction } from '../scripts/faults/production-variant.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 // The variants that never become healthy would otherwise each wait out the full 30 s bound.
@@ -38,11 +39,31 @@ function tail(text: string, lines = 40): string {
 const targets = [...new Set(faultVariants.map((variant) => variant.target))];
 
 describe.each(targets)('checks that catch a %s variant', (target) => {
-  const variants = faultVariants.filter((variant) => variant.target === target);
+  // Production variants (fault.json `production`) have their own good half below: these checks judge a deployed service.
+  const variants = faultVariants.filter((variant) => variant.target === target && !variant.production);
 
   it('pass on the good target', async () => {
     const ids = [...new Set(variants.map((variant) => variant.caughtBy))];
     const run = await runGoodTarget(target, ids, { workRoot });
+    const outcomes = ids.map((id) => `${id}: ${run.summary?.checks.find((check) => check.id === id)?.status}`);
+    expect(outcomes, tail(run.output)).toEqual(ids.map((id) => `${id}: passed`));
+  });
+
+  it.each(variants)('$caughtBy catches $name', async (variant) => {
+    const run = await runVariant(variant, { workRoot });
+    const verdict = judgeVariant(variant, run);
+    expect(verdict.caught, `${verdict.why}\n${tail(run.output)}`).toBe(true);
+    expect(run.check?.hint, 'a failed check says what to change').toBeTruthy();
+    expect(run.exitCode).toBe(1);
+  });
+});
+
+describe('checks that catch a production variant (the offline production setup: TLS edge, Railway stand-in)', () => {
+  const variants = faultVariants.filter((variant) => variant.production);
+
+  it('pass on a good offline production', async () => {
+    const ids = [...new Set(variants.map((variant) => variant.caughtBy))];
+    const run = await runGoodProduction(ids, { workRoot });
     const outcomes = ids.map((id) => `${id}: ${run.summary?.checks.find((check) => check.id === id)?.status}`);
     expect(outcomes, tail(run.output)).toEqual(ids.map((id) => `${id}: passed`));
   });

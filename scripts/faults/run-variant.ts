@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { FaultVariant } from '../../fixtures/faults/catalog.ts';
 import { applyDockerfileEdits } from '../../fixtures/faults/dockerfile-edits.ts';
 import { prepareOverlay } from './overlay.ts';
+import { runProductionVariant } from './production-variant.ts';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load.ts';
 import { buildTargetImage } from '../../src/environments/local/image-build.ts';
 import type { CheckRecord, RunSummary } from '../../src/report/summary.ts';
@@ -180,6 +181,9 @@ export async function runVariant(
   await mkdir(workDir, { recursive: true });
   const config = await writeVariantConfig(variant, goodImage, workDir);
   try {
+    // A defect in what production presents (a certificate, Railway's account of the deploy): --env=production.
+    if (variant.production)
+      return await runProductionVariant(variant, variant.production, config.file, workDir, options);
     const run = await runHarness({
       configFile: config.file,
       ...(options.scope === 'suite' ? { suites: [variant.caughtBy.split('/')[0]!] } : { checks: [variant.caughtBy] }),

@@ -19,6 +19,8 @@ export interface RunArgs {
   list: boolean;
   /** `--deploy`: run `npm run deploy` for the (remote) environment first, then verify what it deployed. */
   deploy: boolean;
+  /** With --deploy: the deploy does not require the local suites green first (a pipeline that already ran them). */
+  skipVerify: boolean;
   help: boolean;
 }
 
@@ -30,6 +32,7 @@ export const usage = `Usage: npm test -- [--env=<name>] [--suite=<ids>] [--check
   --config=<file>     config file (default: shipshape.config.ts; or set SHIPSHAPE_CONFIG)
   --report-dir=<dir>  where run reports go (default: reportDir in the config, "reports")
   --deploy            remote environments: deploy first (npm run deploy), then verify the deployed URL
+  --skip-verify       with --deploy: do not require the local suites green before deploying
   --load=full         run the configured load against a remote environment too (default: 10 rps for 20 s there)
   --save-baseline     keep this run's performance figures as reports/baseline/perf.json; later runs compare with it
   --list              print every check id with its title and what it needs, then exit
@@ -55,6 +58,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
         'save-baseline': { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         deploy: { type: 'boolean', default: false },
+        'skip-verify': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -109,6 +113,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     saveBaseline: values['save-baseline'] ?? false,
     list: values.list ?? false,
     deploy: values.deploy ?? false,
+    skipVerify: values['skip-verify'] ?? false,
     help: values.help ?? false,
   };
 }

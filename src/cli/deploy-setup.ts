@@ -18,6 +18,8 @@ const deployScript = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'd
 
 export interface DeployedUrlOptions {
   deploy: boolean;
+  /** Passed to the deploy: the local suites are not required green first. */
+  skipVerify?: boolean;
   /** Where reports go (`--report-dir`, else the config's reportDir): deployment.json is read there. */
   reportRoot: string;
   env?: NodeJS.ProcessEnv;
@@ -33,11 +35,17 @@ export async function deployedUrl(reportRoot: string): Promise<string | undefine
   }
 }
 
-function runDeploy(config: ResolvedConfig, reportRoot: string): Promise<number> {
+function runDeploy(config: ResolvedConfig, reportRoot: string, skipVerify: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [deployScript, `--env=${config.envName}`, `--config=${config.configFile}`, `--report-dir=${reportRoot}`],
+      [
+        deployScript,
+        `--env=${config.envName}`,
+        `--config=${config.configFile}`,
+        `--report-dir=${reportRoot}`,
+        ...(skipVerify ? ['--skip-verify'] : []),
+      ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     child.once('error', reject);
@@ -55,7 +63,7 @@ export async function remoteConfigWithUrl(
 ): Promise<ResolvedConfig> {
   const env = options.env ?? process.env;
   if (options.deploy) {
-    const code = await runDeploy(config, options.reportRoot);
+    const code = await runDeploy(config, options.reportRoot, options.skipVerify ?? false);
     if (code !== 0) {
       throw new DeployFailed(`npm run deploy exited ${code} (see its output above); nothing was verified`);
     }

@@ -29,6 +29,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       thresholds: config.thresholds,
       baseUrl,
       ...(config.environment.frontendOrigin ? { frontendOrigin: config.environment.frontendOrigin } : {}),
+      ...(config.environment.tls?.caFile
+        ? { tls: { caFile: path.resolve(config.root, config.environment.tls.caFile) } }
+        : {}),
+      ...(config.environment.httpUrl ? { httpUrl: config.environment.httpUrl } : {}),
     };
     await recordEnvironment(run.reportDir, info);
     project.provide(environmentKey, info);

@@ -100,6 +100,9 @@ export interface EnvironmentInfo {
    * local, `http://127.0.0.1:<port>`, where suite 5.1 serves fixtures/frontend/. Absent: none configured.
    */
   frontendOrigin?: string;
+  /** Remote environments, suite 4.3: a CA to trust besides the system's (absolute path), and the plain-HTTP URL. */
+  tls?: { caFile?: string };
+  httpUrl?: string;
   local?: LocalTargetInfo;
 }
 

@@ -1,0 +1,249 @@
+/**
+ * Production mode end to end, offline: the target started as `--env=local`
+ * starts it (the same image, PostgreSQL and stand-ins), behind a local
+ * TLS-terminating edge on 127.0.0.1 (tls-edge.ts) whose certificate a
+ * throwaway CA signed, with the Railway GraphQL stand-in in place of Railway's
+ * API. `npm test -- --env=production` then runs against it, told to trust the
+ * CA (environments.production.tls.caFile, and NODE_EXTRA_CA_CERTS for every
+ * other suite's fetch and WebSocket).
+ *
+ * The fault variants of 4.1, 4.3 and 2.2/variables-on-service are setups of
+ * this: a broken certificate, an edge that serves plain HTTP, a failed or
+ * crashed latest deployment, a custom domain whose certificate failed, a
+ * variable missing on the service (fixtures/faults/catalog.ts `production`).
+ *
+ *   node scripts/selftest/offline-production.ts [--suite=4.3] [--certificate=expired]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { RailwayStandin, type StartedRailwayStandin } from '../../fixtures/standins/railway/src/server.ts';
+import type { Scenario } from '../../fixtures/standins/railway/src/scenarios.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { LocalEnvironment, type StartedLocalEnvironment } from '../../src/environments/local/local-environment.ts';
+import { newRunId } from '../../src/environments/run-context.ts';
+import type { RunSummary } from '../../src/report/summary.ts';
+import { removeRunResources } from '../../src/support/run-resources.ts';
+import { progress } from '../../src/support/progress.ts';
+import { startTlsEdge, type CertificateKind, type StartedEdge } from './tls-edge.ts';
+
+const repositoryRoot = path.resolve(import.meta.dirname, '..', '..');
+// As the runner: the run removes its own containers; Ryuk's image cannot be pulled offline.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+export const defaultTargetConfig = path.join(repositoryRoot, 'shipshape.config.ts');
+
+/** What differs from a good production: each field one fault of the catalog's production variants. */
+export interface ProductionSetup {
+  certificate?: CertificateKind;
+  /** false: the edge serves the app over plain HTTP instead of redirecting. */
+  redirectHttp?: boolean;
+  /** How the service's latest deployment ended (default success). */
+  latestDeployment?: Scenario;
+  /** The custom domain's certificate status in Railway's account (default CERTIFICATE_STATUS_TYPE_VALID). */
+  customDomainCertificate?: string;
+  /** Required variables the service lacks on Railway (default none). */
+  variablesMissingOnService?: string[];
+}
+
+export interface OfflineProductionOptions extends ProductionSetup {
+  /** The target's config (default shipshape.config.ts; a fault variant's). */
+  targetConfig?: string;
+  /** false: no backend behind the edge (the certificate and Railway checks need none). */
+  backend?: boolean;
+  workDir: string;
+}
+
+export interface OfflineProduction {
+  /** A config whose `production` environment is this setup. */
+  configFile: string;
+  /** What the harness run needs in its environment: the CA, Railway's stand-in and ids, a token. */
+  env: Record<string, string>;
+  baseUrl: string;
+  railway: StartedRailwayStandin;
+  edge: StartedEdge;
+  stop(): Promise<void>;
+}
+
+export const offlineProjectToken = 'offline-production-project-token';
+const customDomain = 'chat.offline-production.test';
+
+function gitHead(): string {
+  return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).trim();
+}
+
+/** Without a backend the edge still needs an upstream: one that answers 503 to everything, saying why. */
+async function noBackend(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((_request, response) => {
+    response.writeHead(503, { 'content-type': 'text/plain' });
+    response.end('offline production: no backend started for this run');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function startOfflineProduction(options: OfflineProductionOptions): Promise<OfflineProduction> {
+  await mkdir(options.workDir, { recursive: true });
+  const targetConfig = options.targetConfig ?? defaultTargetConfig;
+  const runId = newRunId();
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+    await removeRunResources(runId).catch(() => undefined);
+  };
+  try {
+    let upstream: string;
+    if (options.backend === false) {
+      const placeholder = await noBackend();
+      stops.push(placeholder.close);
+      upstream = placeholder.url;
+    } else {
+      const config = await loadConfig({ envName: 'local', configFile: targetConfig });
+      const reportDir = path.join(options.workDir, 'backend');
+      await mkdir(reportDir, { recursive: true });
+      progress('offline production: starting the target as --env=local does');
+      const started: StartedLocalEnvironment = await new LocalEnvironment(config, runId, reportDir).start('everything');
+      stops.push(() => started.stop());
+      if (!started.info.baseUrl || started.info.local?.startFailure || started.info.local?.buildFailure) {
+        const why = started.info.local?.buildFailure?.message ?? started.info.local?.startFailure?.message ?? 'no URL';
+        throw new Error(`offline production: the target did not start: ${why}`);
+      }
+      upstream = started.info.baseUrl;
+    }
+
+    const edge = await startTlsEdge({
+      upstream,
+      dir: options.workDir,
+      certificate: options.certificate ?? 'good',
+      redirectHttp: options.redirectHttp ?? true,
+    });
+    stops.push(() => edge.close());
+    progress(`offline production: ${edge.httpsUrl} (TLS, ${options.certificate ?? 'good'} certificate) -> ${upstream}`);
+
+    const target = await loadConfig({ envName: 'local', configFile: targetConfig });
+    const missing = new Set(options.variablesMissingOnService ?? []);
+    const onService = Object.fromEntries(
+      target.target.requiredEnv.filter((name) => !missing.has(name)).map((name) => [name, `set-on-railway-${name}`]),
+    );
+    const railway = await new RailwayStandin()
+      .withProjectToken(offlineProjectToken)
+      .withServiceDomain(new URL(edge.httpsUrl).host)
+      .withCustomDomain({
+        domain: customDomain,
+        certificateStatus: options.customDomainCertificate ?? 'CERTIFICATE_STATUS_TYPE_VALID',
+      })
+      .withVariables(onService)
+      .withFinishedDeployment(options.latestDeployment ?? 'success', gitHead())
+      .start();
+    stops.push(() => railway.close());
+
+    const configFile = path.join(options.workDir, 'shipshape.production-offline.config.ts');
+    await writeFile(
+      configFile,
+      [
+        '// Written by scripts/selftest/offline-production.ts: the target behind a local TLS edge.',
+        `import good from ${JSON.stringify(pathToFileURL(targetConfig).href)};`,
+        'export default {',
+        '  ...good,',
+        '  environments: {',
+        '    ...good.environments,',
+        `    production: ${JSON.stringify({ kind: 'remote', baseUrl: edge.httpsUrl, httpUrl: edge.httpUrl, tls: { caFile: edge.caFile } })},`,
+        '  },',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const env: Record<string, string> = {
+      NODE_EXTRA_CA_CERTS: edge.caFile,
+      RAILWAY_API_URL: railway.url,
+      RAILWAY_TOKEN: offlineProjectToken,
+      RAILWAY_PROJECT_ID: railway.ids.projectId,
+      RAILWAY_ENVIRONMENT_ID: railway.ids.environmentId,
+      RAILWAY_SERVICE_ID: railway.ids.serviceId,
+    };
+    return { configFile, env, baseUrl: edge.httpsUrl, railway, edge, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export interface ProductionRun {
+  exitCode: number | null;
+  summary: RunSummary | undefined;
+  output: string;
+}
+
+/** `npm test -- --env=production` against the setup, as a child process (it inherits the CA and Railway's settings). */
+export async function runProductionHarness(
+  production: OfflineProduction,
+  options: { args: string[]; reportRoot: string; env?: Record<string, string>; echo?: boolean },
+): Promise<ProductionRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...production.env, ...options.env };
+  // Settings of the machine the tests run on must not leak in: only this setup's Railway and no other token.
+  delete env.RAILWAY_API_TOKEN;
+  delete env.SHIPSHAPE_BASE_URL;
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(repositoryRoot, 'scripts', 'run.ts'),
+      '--env=production',
+      `--config=${production.configFile}`,
+      `--report-dir=${options.reportRoot}`,
+      ...options.args,
+    ],
+    { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (options.echo) process.stderr.write(chunk);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  let summary: RunSummary | undefined;
+  try {
+    summary = JSON.parse(await readFile(path.join(options.reportRoot, 'latest', 'summary.json'), 'utf8')) as RunSummary;
+  } catch {
+    summary = undefined;
+  }
+  return { exitCode, summary, output };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      suite: { type: 'string' },
+      check: { type: 'string' },
+      certificate: { type: 'string', default: 'good' },
+      deploy: { type: 'boolean', default: false },
+    },
+  });
+  const workDir = await mkdtemp(path.join(tmpdir(), 'shipshape-production-offline-'));
+  const production = await startOfflineProduction({ workDir, certificate: values.certificate as CertificateKind });
+  let code: number;
+  try {
+    const run = await runProductionHarness(production, {
+      args: [
+        ...(values.suite ? [`--suite=${values.suite}`] : []),
+        ...(values.check ? [`--check=${values.check}`] : []),
+        ...(values.deploy ? ['--deploy', '--skip-verify'] : []),
+      ],
+      reportRoot: path.join(workDir, 'reports'),
+      echo: true,
+    });
+    code = run.exitCode ?? 2;
+  } finally {
+    await production.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+  process.exit(code);
+}
