@@ -121,9 +121,30 @@ export class OpenApiDocument {
 
   private convert(schema: Json): Json {
     if (!this.legacy) return schema;
-    const { $schema: _draft, ...converted } = openapiSchemaToJsonSchema(schema as never, { cloneSchema: true }) as Json;
+    const { $schema: _draft, ...converted } = openapiSchemaToJsonSchema(keepRequired(schema) as never, {
+      cloneSchema: true,
+    }) as Json;
     return converted;
   }
+}
+
+/**
+ * The converter drops a `required` name that `properties` does not define; a
+ * document that requires a field it never describes still requires it, so
+ * each such name gets an empty (any value) property first.
+ */
+export function keepRequired(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(keepRequired);
+  if (typeof node !== 'object' || node === null) return node;
+  const schema = Object.fromEntries(Object.entries(node as Json).map(([key, value]) => [key, keepRequired(value)]));
+  const required = schema.required;
+  const properties = schema.properties as Json | undefined;
+  if (Array.isArray(required) && typeof properties === 'object' && properties !== null) {
+    const missing = required.filter((name): name is string => typeof name === 'string' && !(name in properties));
+    if (missing.length > 0)
+      schema.properties = { ...properties, ...Object.fromEntries(missing.map((name) => [name, {}])) };
+  }
+  return schema;
 }
 
 /** `#/components/...` refers to the document registered under documentId. */

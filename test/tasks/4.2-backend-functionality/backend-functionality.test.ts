@@ -133,6 +133,30 @@ describe('routes judged by the served OpenAPI document', () => {
     expect(document.disagreements(seen('health', 'GET', '/health', 200, {})).join()).toContain('describes no GET');
   });
 
+  it('keeps a required field the document does not describe (the converter would drop it)', () => {
+    const loose = OpenApiDocument.parse({
+      openapi: '3.0.3',
+      paths: {
+        '/health': {
+          get: {
+            responses: {
+              200: {
+                content: {
+                  'application/json': {
+                    schema: { type: 'object', required: ['reply'], properties: { answer: { type: 'string' } } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(loose.disagreements(seen('health', 'GET', '/health', 200, { answer: 'x' })).join()).toContain(
+      "must have required property 'reply'",
+    );
+  });
+
   it('refuses a body that is not an OpenAPI 3 document', () => {
     expect(() => OpenApiDocument.parse({ swagger: '2.0', paths: {} })).toThrow(/not an OpenAPI 3 document/);
     expect(() => OpenApiDocument.parse('<html>')).toThrow(/not a JSON object/);
