@@ -18,6 +18,7 @@ import { httpsTask } from './4.3-https/checks.ts';
 import { endToEndTask } from './5.1-end-to-end/checks.ts';
 import { performanceTask } from './5.2-performance/checks.ts';
 import { securityTask } from './5.3-security/checks.ts';
+import { deploymentDocsTask } from './6.1-deployment-docs/checks.ts';
 import { monitoringTask } from './6.2-monitoring/checks.ts';
 
 export const tasks: readonly TaskDefinition[] = [
@@ -33,6 +34,7 @@ export const tasks: readonly TaskDefinition[] = [
   endToEndTask,
   performanceTask,
   securityTask,
+  deploymentDocsTask,
   monitoringTask,
 ];
 
