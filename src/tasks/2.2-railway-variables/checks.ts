@@ -6,6 +6,7 @@
  * literal value.
  */
 import { defineCheck, defineTask } from '../../checks/definition.ts';
+import { probeVariablesOnService } from './on-service.ts';
 import { probeRequiredDeclared, probeSecretsNotLiteral } from './probes.ts';
 
 export const railwayVariablesTask = defineTask({
@@ -26,6 +27,13 @@ export const railwayVariablesTask = defineTask({
       hint: 'Declare secrets with preserve() (set the value in Railway: railway variables --set) or a reference, never a literal; rotate any secret that was committed.',
       requires: [],
       run: probeSecretsNotLiteral,
+    }),
+    defineCheck({
+      id: '2.2/variables-on-service',
+      title: 'In production, every required variable is set on the Railway service (names only)',
+      hint: 'Set each missing variable on the service: npm run deploy upserts them from its environment, or railway variables --set NAME=... (a reference such as ${{postgres.DATABASE_URL}} for the database).',
+      requires: ['required-variable'],
+      run: probeVariablesOnService,
     }),
   ],
 });
