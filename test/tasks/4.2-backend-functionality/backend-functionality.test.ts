@@ -10,7 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { profiles } from '../../../src/config/profiles.ts';
 import { judgeAgainstProfile } from '../../../src/tasks/4.2-backend-functionality/expectations.ts';
 import { OpenApiDocument } from '../../../src/tasks/4.2-backend-functionality/openapi.ts';
-import { declaredDependencies, judgeReadiness } from '../../../src/tasks/4.2-backend-functionality/readiness.ts';
+import {
+  declaredDependencies,
+  judgeReadiness,
+  probeReadinessReportsDependencies,
+} from '../../../src/tasks/4.2-backend-functionality/readiness.ts';
 import type { RoleObservation, RouteTour } from '../../../src/tasks/4.2-backend-functionality/routes.ts';
 import { credentialsFrom, judgeCollection, sslFor } from '../../../src/tasks/4.2-backend-functionality/services.ts';
 import { judgeStream } from '../../../src/tasks/4.2-backend-functionality/websocket.ts';
@@ -179,6 +183,12 @@ describe('readiness', () => {
     expect(
       judgeReadiness(503, { checks: { postgres: ok, qdrant: { ok: false, latencyMs: 0 }, cohere: ok } }, all),
     ).toEqual([]);
+  });
+
+  it('fails a target without a readiness route, saying why, without asking anything', async () => {
+    const verdict = await probeReadinessReportsDependencies('http://127.0.0.1:9', seed, 1_000);
+    expect(verdict.status).toBe('failed');
+    expect(verdict.message).toContain('answers 200 whatever happens to them, which tells the platform nothing');
   });
 
   it('refuses a dependency left out, a missing latency, and a status that does not follow the checks', () => {
