@@ -17,6 +17,11 @@ export const overrides: readonly Override[] = [
     description: 'URL of the deployed service (remote environments)',
   },
   {
+    variable: 'SHIPSHAPE_FRONTEND_ORIGIN',
+    path: ['environments', '<env>', 'frontendOrigin'],
+    description: "origin of the deployed frontend, which the service's CORS_ORIGINS lists (remote environments; suite 5.1)",
+  },
+  {
     variable: 'SHIPSHAPE_DOCKERFILE',
     path: ['target', 'dockerfile'],
     description: 'Dockerfile of the target',

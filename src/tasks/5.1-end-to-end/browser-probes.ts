@@ -68,7 +68,7 @@ export async function probeBrowserChat(ctx: CheckContext): Promise<Verdict> {
   const origin = ctx.environment.frontendOrigin!;
   const run = await runPage(ctx, origin);
   await cleanUp(ctx, run);
-  await ctx.attach(`screenshot: the page at ${origin} answered`, 'chat-allowed-origin.png', run.screenshot);
+  await ctx.attach(`screenshot: the page at ${origin}`, 'chat-allowed-origin.png', run.screenshot);
   const evidence = describeRun(run);
   const problems: string[] = [];
   for (const [name, side] of [

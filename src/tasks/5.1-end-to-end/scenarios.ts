@@ -66,11 +66,12 @@ export const scenarios: Record<ScenarioName, Scenario> = {
   },
   'cohere-slow': {
     dependency: 'cohere',
-    fault: "Cohere answering every call after twice the target's own timeout",
+    fault: "Cohere answering every call only after the target's own timeout and the harness's wait",
+    // Longer than the harness waits: a target without its own timeout shows as a hang, not a late 200.
     inject: (ctx) =>
       ctx.faults.cohereFault({
         path: '*',
-        latencyMs: Math.min(standinLatencyCapMs, 2 * ctx.target.endToEnd.upstreamTimeoutMs),
+        latencyMs: Math.min(standinLatencyCapMs, errorWithinMs(ctx.environment) + 15_000),
       }),
     undo: clearCohere,
   },
