@@ -63,6 +63,11 @@ export interface OfflineProduction {
   configFile: string;
   /** What the harness run needs in its environment: the CA, Railway's stand-in and ids, a token. */
   env: Record<string, string>;
+  /**
+   * What `--deploy` needs besides: the target's required variables, as the deploy upserts them (Railway
+   * references and placeholders; the backend behind the edge runs with the local environment's own).
+   */
+  deployEnv: Record<string, string>;
   baseUrl: string;
   railway: StartedRailwayStandin;
   edge: StartedEdge;
@@ -105,7 +110,13 @@ export async function startOfflineProduction(options: OfflineProductionOptions):
       stops.push(placeholder.close);
       upstream = placeholder.url;
     } else {
-      const config = await loadConfig({ envName: 'local', configFile: targetConfig });
+      // The backend here is the setup, not what is judged: give it room on a busy machine (the fault self-test
+      // shortens SHIPSHAPE_HEALTHY_WITHIN_MS for variants meant never to become healthy).
+      const config = await loadConfig({
+        envName: 'local',
+        configFile: targetConfig,
+        env: { ...process.env, SHIPSHAPE_HEALTHY_WITHIN_MS: '120000' },
+      });
       const reportDir = path.join(options.workDir, 'backend');
       await mkdir(reportDir, { recursive: true });
       progress('offline production: starting the target as --env=local does');
@@ -168,7 +179,13 @@ export async function startOfflineProduction(options: OfflineProductionOptions):
       RAILWAY_ENVIRONMENT_ID: railway.ids.environmentId,
       RAILWAY_SERVICE_ID: railway.ids.serviceId,
     };
-    return { configFile, env, baseUrl: edge.httpsUrl, railway, edge, stop };
+    const deployEnv = Object.fromEntries(
+      target.target.requiredEnv.map((name) => [
+        name,
+        name === 'DATABASE_URL' ? '${{postgres.DATABASE_URL}}' : `offline-production-placeholder-${name}`,
+      ]),
+    );
+    return { configFile, env, deployEnv, baseUrl: edge.httpsUrl, railway, edge, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -238,6 +255,7 @@ if (import.meta.main) {
         ...(values.deploy ? ['--deploy', '--skip-verify'] : []),
       ],
       reportRoot: path.join(workDir, 'reports'),
+      ...(values.deploy ? { env: production.deployEnv } : {}),
       echo: true,
     });
     code = run.exitCode ?? 2;
