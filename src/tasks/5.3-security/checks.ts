@@ -70,7 +70,7 @@ export const securityTask = defineTask({
         'Every bad input (200+, HTTP and WebSocket) gets a clear 4xx, leaks nothing, and leaves the service ready and the rows intact',
       hint: 'Validate every input against a schema, answer 4xx {"error":{...}} for anything malformed, catch everything else in one handler that logs the detail and answers a generic 500.',
       requires: ['reachable-target'],
-      timeLimitMs: 240_000,
+      timeLimitMs: 300_000,
       run: probeErrorLeakCorpus,
     }),
     defineCheck({

@@ -178,6 +178,8 @@ export async function probeErrorLeakCorpus(ctx: CheckContext): Promise<Verdict> 
   const database = ctx.kind === 'local' && ctx.target.database ? ctx.target.database : undefined;
   const admin = database ? await connectAdmin(await ctx.postgresAdmin()) : undefined;
   try {
+    // At least one stored question and answer to compare, even when 5.3 runs alone.
+    if (admin) await ctx.client().ask('What does a ROS 2 node do?');
     const before = admin && database ? await snapshotRows(admin, database.tables) : [];
     const outcomes: CaseOutcome[] = [];
     const unhealthy: string[] = [];
@@ -185,7 +187,10 @@ export async function probeErrorLeakCorpus(ctx: CheckContext): Promise<Verdict> 
     let last = 0;
     const healthPath = ctx.target.paths.ready ?? ctx.target.paths.health;
     const checkHealth = async (after: string) => {
-      const answer = await sendRaw(ctx.baseUrl, { method: 'GET', path: healthPath, timeoutMs: 10_000 });
+      const ask = () => sendRaw(ctx.baseUrl, { method: 'GET', path: healthPath, timeoutMs: 15_000 });
+      let answer = await ask();
+      // One more look a moment later: a slow answer on a loaded machine is not an outage.
+      if (!answer.ok || answer.response.status !== 200) answer = await sleep(2_000).then(ask);
       const status = answer.ok ? answer.response.status : answer.error;
       if (status !== 200) unhealthy.push(`${healthPath} answered ${status} after ${after}`);
     };
@@ -242,7 +247,8 @@ export async function probeErrorLeakCorpus(ctx: CheckContext): Promise<Verdict> 
         ...(item.afterClose !== undefined ? { afterClose: item.afterClose } : {}),
         expectFrames: item.afterClose !== undefined ? 1 : Math.max(1, item.steps.length),
         ignoreType: ctx.target.ws.keepAliveType,
-        timeoutMs: item.afterClose !== undefined ? 1_500 : item.expect === 'answered' ? 15_000 : 5_000,
+        // Generous: a loaded machine answers slowly, and only silence past the bound is judged.
+        timeoutMs: item.afterClose !== undefined ? 1_500 : item.expect === 'answered' ? 30_000 : 10_000,
       });
       const problems = judgeWsOutcome(item, outcome, leakContext);
       outcomes.push({
