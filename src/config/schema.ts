@@ -276,19 +276,22 @@ const performanceThreshold = z
  * 100,000 messages; WebSocket answers p95 about 750 ms with 500 clients asking at once.
  * Each limit sits 10 to 30 times above the figure measured at a quiet moment, because the same runs at a
  * load average of 30 (six harnesses and their containers on the 2 cores) came out many times slower:
- * /health p95 4 s at 70 rps, WebSocket answers p95 8 s. A 3 s delay in the query path still takes query p95 far past
- * its limit (the queue grows behind it), and a missing index or a leak has its own check.
- * - errors<1% everywhere: with stand-ins nothing should fail; one stray timeout in hundreds is not a bug.
+ * /health p95 4 s at 70 rps, open-model /health p95 0.8 s, queries p95 3.7 s at 10/s, WebSocket answers p95
+ * 8 s. A 5 s stall in the query path still fails query (the queue behind it outgrows 20 connections at 10
+ * arrivals/s: answers past the limit, the rest timing out), and a missing index or a leak has its own check.
+ * - errors<1% on HTTP: with stand-ins nothing should fail; one stray timeout in hundreds is not a bug.
+ * - websocket errors<5%: 500 questions arrive within 20 s; at 50 a second on a machine at a load of 25 the
+ *   reference shed most with an upstream_unavailable error frame (its pool wait is bounded at 3 s).
  * - rps>20 on the closed-loop health scenario: it serves over 1,000 on a quiet machine, 70 at a load of 30.
  * A scenario named in the config replaces its defaults; give it [] to have none. Against the real Cohere
  * API (remote environments) set your own under environments.<name>.performance.
  */
 export const defaultPerformanceThresholds: Record<string, string[]> = {
-  health: ['p95<2000ms', 'errors<1%', 'rps>20'],
-  'health-open': ['p95<2000ms', 'errors<1%'],
-  query: ['p95<5000ms', 'errors<1%'],
+  health: ['p95<3000ms', 'errors<1%', 'rps>20'],
+  'health-open': ['p95<3000ms', 'errors<1%'],
+  query: ['p95<8000ms', 'errors<1%'],
   history: ['p95<3000ms', 'errors<1%'],
-  websocket: ['p95<15000ms', 'errors<1%'],
+  websocket: ['p95<15000ms', 'errors<5%'],
 };
 
 const performanceByScenario = z.record(

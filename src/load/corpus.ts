@@ -38,9 +38,14 @@ export async function loadCorpus(pages: number, root = harnessRoot): Promise<Loa
   return { pages: documents, questions };
 }
 
-/** POST /api/v1/documents with the admin token; returns the chunk count, throws on anything but 200. */
-export async function ingestCorpus(baseUrl: string, adminToken: string, corpus: LoadCorpus): Promise<number> {
-  const response = await fetch(`${baseUrl}/api/v1/documents`, {
+/** POST <documentsPath> with the admin token; returns the chunk count, throws on anything but 200. */
+export async function ingestCorpus(
+  baseUrl: string,
+  adminToken: string,
+  corpus: LoadCorpus,
+  documentsPath = '/api/v1/documents',
+): Promise<number> {
+  const response = await fetch(`${baseUrl}${documentsPath}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
     body: JSON.stringify({ documents: corpus.pages }),
@@ -48,5 +53,5 @@ export async function ingestCorpus(baseUrl: string, adminToken: string, corpus: 
   });
   const body = await response.text();
   if (response.status !== 200) throw new Error(`ingest answered ${response.status}: ${body.slice(0, 200)}`);
-  return (JSON.parse(body) as { chunks: number }).chunks;
+  return (JSON.parse(body) as { chunks?: number }).chunks ?? NaN;
 }

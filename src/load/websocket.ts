@@ -27,8 +27,13 @@ export interface WebSocketLoadOptions {
    * machine), so memory is judged while every client idles and the keep-alive has time to come.
    */
   idleAfterAnswersSeconds?: number;
-  /** A client idle this long before the end must have had a keep-alive frame (the server's interval plus slack). */
+  /**
+   * A client idle this long before the end must have had a keep-alive frame (the server's interval plus
+   * slack); undefined: the target sends none, and none is expected.
+   */
   keepAliveWithinSeconds?: number;
+  /** The type of the target's error frames (an answer that failed). Default `error`. */
+  errorType?: string;
 }
 
 export interface WebSocketRun {
@@ -45,8 +50,10 @@ export interface WebSocketRun {
   lastAnswerSecond: number;
   questions: number;
   answers: number;
-  /** Error frames or answers that never came within the timeout. */
-  failedAnswers: number;
+  /** Questions that got no frame at all within the timeout (or before the end). */
+  unanswered: number;
+  /** Questions answered with an error frame, by its code (upstream_unavailable when the service sheds load). */
+  errorFrames: Record<string, number>;
   connectMs: RecordedRun['latencyMs'];
   answerRun: RecordedRun;
   heldSeconds: number;
@@ -76,6 +83,8 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
     answered: false,
   }));
   const dropReasons: Record<string, number> = {};
+  const errorFrames: Record<string, number> = {};
+  const errorType = options.errorType ?? 'error';
   let dropped = 0;
   const drop = (client: Client, reason: string) => {
     if (client.closing || !client.connected) return;
@@ -112,9 +121,9 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
         resolve();
       });
       socket.on('message', (data) => {
-        let frame: { type?: unknown } | null;
+        let frame: { type?: unknown; code?: unknown } | null;
         try {
-          frame = JSON.parse(String(data)) as { type?: unknown } | null;
+          frame = JSON.parse(String(data)) as { type?: unknown; code?: unknown } | null;
         } catch {
           return;
         }
@@ -123,12 +132,17 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
         else if (
           client.asked !== undefined &&
           !client.answered &&
-          (type === target.ws.responseType || type === 'error')
+          (type === target.ws.responseType || type === errorType)
         ) {
           client.answered = true;
           const now = performance.now();
           client.answeredAt = now;
-          answerRecorder.record(now - client.asked, type === 'error' ? { status: 500 } : { status: 200 }, now);
+          // An error frame is an answer, a failed one: counted apart by its code (a non-2xx of the socket).
+          if (type === errorType) {
+            const code = typeof frame?.code === 'string' ? frame.code : 'error';
+            errorFrames[code] = (errorFrames[code] ?? 0) + 1;
+          }
+          answerRecorder.record(now - client.asked, type === errorType ? { status: 500 } : { status: 200 }, now);
         }
       });
     });
@@ -198,7 +212,7 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
 
   // Counted before closing: a client the harness closes is not a drop.
   const keepAliveClients = clients.filter((client) => client.keepAlive).length;
-  const keepAliveBy = ended - (options.keepAliveWithinSeconds ?? 12) * 1000;
+  const keepAliveBy = ended - (options.keepAliveWithinSeconds ?? Infinity) * 1000;
   const expected = clients.filter(
     (client) => client.connected && (client.answeredAt ?? client.asked ?? client.openedAt ?? Infinity) <= keepAliveBy,
   );
@@ -234,7 +248,8 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
       : heldSeconds,
     questions,
     answers: answers.ok,
-    failedAnswers: answers.non2xx + answers.errors + Math.max(0, questions - answers.requests),
+    unanswered: answers.errors + Math.max(0, questions - answers.requests),
+    errorFrames,
     connectMs: connectRecorder.finish(1).latencyMs,
     answerRun: answers,
     heldSeconds: Math.round(heldSeconds * 10) / 10,

@@ -242,25 +242,25 @@ describe('performance thresholds in the config', () => {
     const { performance } = resolve(base).thresholds;
     expect(Object.keys(performance)).toEqual(['health', 'health-open', 'query', 'history', 'websocket']);
     expect(performance.health).toEqual([
-      { source: 'p95<2000ms', aggregation: { kind: 'p', percentile: 95 }, operator: '<', value: 2000, unit: 'ms' },
+      { source: 'p95<3000ms', aggregation: { kind: 'p', percentile: 95 }, operator: '<', value: 3000, unit: 'ms' },
       { source: 'errors<1%', aggregation: { kind: 'errors' }, operator: '<', value: 0.01, unit: '%' },
       { source: 'rps>20', aggregation: { kind: 'rps' }, operator: '>', value: 20 },
     ]);
-    expect(sources(performance.query)).toEqual(['p95<5000ms', 'errors<1%']);
-    expect(performance.query![0]!.value).toBe(5000);
+    expect(sources(performance.query)).toEqual(['p95<8000ms', 'errors<1%']);
+    expect(performance.query![0]!.value).toBe(8000);
   });
 
   it('keeps the defaults when thresholds are set but performance is not', () => {
     const config = resolve({ ...base, thresholds: { healthyWithinMs: 4000 } });
     expect(config.thresholds.healthyWithinMs).toBe(4000);
-    expect(sources(config.thresholds.performance.health)).toEqual(['p95<2000ms', 'errors<1%', 'rps>20']);
+    expect(sources(config.thresholds.performance.health)).toEqual(['p95<3000ms', 'errors<1%', 'rps>20']);
   });
 
   it('lets a scenario named in the config replace its defaults, keeping the others, and add new ones', () => {
     const config = resolve({ ...base, thresholds: { performance: { query: ['p(99)<1s'], ws: ['p(95)<500ms'] } } });
     expect(sources(config.thresholds.performance.query)).toEqual(['p(99)<1s']);
     expect(config.thresholds.performance.query![0]!.value).toBe(1000);
-    expect(sources(config.thresholds.performance.health)).toEqual(['p95<2000ms', 'errors<1%', 'rps>20']);
+    expect(sources(config.thresholds.performance.health)).toEqual(['p95<3000ms', 'errors<1%', 'rps>20']);
     expect(sources(config.thresholds.performance.ws)).toEqual(['p(95)<500ms']);
   });
 
@@ -276,7 +276,7 @@ describe('performance thresholds in the config', () => {
   it('drops the defaults of a scenario the config gives an empty list', () => {
     const config = resolve({ ...base, thresholds: { performance: { health: [] } } });
     expect(config.thresholds.performance.health).toEqual([]);
-    expect(sources(config.thresholds.performance.query)).toEqual(['p95<5000ms', 'errors<1%']);
+    expect(sources(config.thresholds.performance.query)).toEqual(['p95<8000ms', 'errors<1%']);
   });
 
   it('rejects a bad expression at load, naming its path, the reason and the text', () => {

@@ -58,10 +58,14 @@ async function startLocal(ctx: CheckContext): Promise<LoadTarget> {
       `the load target (a second container of the image) did not get ready: ${outcome.reason}\n${outcome.logs}`,
     );
   }
-  const adminToken = ctx.local.environment.ADMIN_TOKEN;
-  if (adminToken) {
+  // Through the target's admin ingestion when it declares one; a target without it answers from what it has.
+  const documents = ctx.target.api.documents;
+  const adminToken = documents ? ctx.local.environment[documents.tokenVariable] : undefined;
+  if (!documents || !adminToken) {
+    progress(`load target ready after ${outcome.afterMs} ms (no ingestion route declared: nothing ingested)`);
+  } else {
     try {
-      const chunks = await ingestCorpus(target.baseUrl, adminToken, corpus);
+      const chunks = await ingestCorpus(target.baseUrl, adminToken, corpus, documents.path);
       progress(
         `load target ready after ${outcome.afterMs} ms; ingested ${corpus.pages.length} pages, ${chunks} chunks`,
       );
