@@ -41,14 +41,13 @@ const tlsCodes =
   /^(CERT_|ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_|ERR_OSSL_|HOSTNAME_MISMATCH)/;
 
 /** What a socket error means, from its code. */
-export function classifyError(error: NodeJS.ErrnoException & { reason?: string }, host: string): ProbeFailure['kind'] {
+export function classifyError(error: NodeJS.ErrnoException): ProbeFailure['kind'] {
   const code = error.code ?? '';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') return 'dns';
   if (tlsCodes.test(code) || /certificate|tls|ssl/i.test(error.message)) return 'tls';
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return 'reset';
   if (code === 'ETIMEDOUT') return 'timeout';
-  void host;
   return 'network';
 }
 
@@ -113,7 +112,7 @@ export function probe(request: ProbeRequest): Promise<ProbeOutcome> {
         res.on('error', (error: NodeJS.ErrnoException) =>
           settle({
             ok: false,
-            kind: classifyError(error, url.hostname),
+            kind: classifyError(error),
             detail: error.code ?? error.message,
             latencyMs: elapsed(),
           }),
@@ -130,7 +129,7 @@ export function probe(request: ProbeRequest): Promise<ProbeOutcome> {
       req.destroy();
     }, request.timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => {
-      const kind = classifyError(error, url.hostname);
+      const kind = classifyError(error);
       const code = error.code ? `${error.code} ` : '';
       const detail =
         kind === 'dns'
