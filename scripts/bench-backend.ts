@@ -146,14 +146,13 @@ async function main(): Promise<number> {
   const health = await loadRoute(env, {
     route: '/health',
     url: `${env.baseUrl}/health`,
-    requests: [{ method: 'GET' }],
   });
   const query = await loadRoute(
     env,
     {
       route: '/api/v1/query',
       url: env.baseUrl,
-      requests: rotatingJsonPost(
+      next: rotatingJsonPost(
         '/api/v1/query',
         corpus.questions.map((question) => ({ query: question })),
       ),

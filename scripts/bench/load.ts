@@ -1,11 +1,16 @@
-import autocannon from 'autocannon';
-import * as hdr from 'hdr-histogram-js';
+/**
+ * The benchmarks' view of the harness's one load engine (src/load/http.ts, which suite 5.2 uses too):
+ * the same closed-loop run and exact HDR percentiles, reported in the benchmark's table shape.
+ */
+import { closedLoop, type HttpRequestSpec, type RequestSource } from '../../src/load/http.ts';
 
 export interface LoadTarget {
   /** The route as reported, e.g. `/health`. */
   route: string;
+  /** Where the requests go: an origin, or an origin and the path of GET requests. */
   url: string;
-  requests: autocannon.Request[];
+  /** The next request; without it, GET on url's path. */
+  next?: RequestSource;
 }
 
 export interface LoadSettings {
@@ -26,75 +31,61 @@ export interface RouteResult {
   durationSeconds: number;
 }
 
-/** A rotating POST body: each request takes the next question, across all connections. */
+/** A rotating POST body: each request takes the next body, across all connections. */
 export function rotatingJsonPost(
   path: string,
   bodies: readonly unknown[],
   headers: Record<string, string> = {},
-): autocannon.Request[] {
+): RequestSource {
   let next = 0;
   const encoded = bodies.map((body) => JSON.stringify(body));
-  return [
-    {
-      method: 'POST',
-      path,
-      headers: { 'content-type': 'application/json', ...headers },
-      setupRequest: (request) => ({ ...request, body: encoded[next++ % encoded.length]! }),
-    },
-  ];
+  return (): HttpRequestSpec => ({
+    method: 'POST',
+    path,
+    body: encoded[next++ % encoded.length]!,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
-function run(
-  target: LoadTarget,
-  settings: LoadSettings,
-  seconds: number,
-  histogram?: hdr.Histogram,
-): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: target.url,
-        connections: settings.connections,
-        duration: seconds,
-        timeout: settings.timeoutSeconds,
-        requests: target.requests,
-      },
-      (error: unknown, result) => (error ? reject(error as Error) : resolve(result)),
-    );
-    // autocannon reports p90 and p97.5, not p95: every response time goes into our own histogram too.
-    if (histogram) {
-      instance.on('response', (_client, _status, _bytes, responseTime) => {
-        histogram.recordValue(Math.max(1, Math.round(responseTime * 1000)));
-      });
-    }
-  });
+function options(target: LoadTarget, settings: LoadSettings, seconds: number, live: boolean) {
+  const url = new URL(target.url);
+  const getPath = `${url.pathname}${url.search}`;
+  return {
+    baseUrl: url.origin,
+    label: target.route,
+    connections: settings.connections,
+    durationSeconds: seconds,
+    warmupSeconds: 0,
+    timeoutSeconds: settings.timeoutSeconds,
+    next: target.next ?? ((): HttpRequestSpec => ({ method: 'GET', path: getPath })),
+    live,
+  };
 }
 
 /** Load that is not recorded: JIT, connection pools and keep-alive sockets settle before the measured run. */
 export async function warmUp(target: LoadTarget, settings: LoadSettings): Promise<void> {
-  if (settings.warmupSeconds > 0) await run(target, settings, settings.warmupSeconds);
+  if (settings.warmupSeconds > 0) await closedLoop(options(target, settings, settings.warmupSeconds, false));
 }
 
 export async function measure(target: LoadTarget, settings: LoadSettings): Promise<RouteResult> {
-  // Microseconds, 3 significant digits.
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000 });
-  const result = await run(target, settings, settings.durationSeconds, histogram);
-  const ms = (micros: number): number => Math.round(micros) / 1000;
-  const requests = histogram.totalCount;
+  const run = await closedLoop(options(target, settings, settings.durationSeconds, true));
+  const timeouts = Object.entries(run.errorKinds)
+    .filter(([kind]) => /timeout|timed out/i.test(kind))
+    .reduce((sum, [, count]) => sum + count, 0);
   return {
     route: target.route,
-    requests,
-    requestsPerSecond: Math.round((requests / result.duration) * 10) / 10,
+    requests: run.requests,
+    requestsPerSecond: run.requestsPerSecond,
     latencyMs: {
-      p50: ms(histogram.getValueAtPercentile(50)),
-      p95: ms(histogram.getValueAtPercentile(95)),
-      p99: ms(histogram.getValueAtPercentile(99)),
-      max: ms(histogram.maxValue),
-      mean: ms(histogram.mean),
+      p50: run.latencyMs.p50,
+      p95: run.latencyMs.p95,
+      p99: run.latencyMs.p99,
+      max: run.latencyMs.max,
+      mean: run.latencyMs.mean,
     },
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    durationSeconds: result.duration,
+    non2xx: run.non2xx,
+    errors: run.errors,
+    timeouts,
+    durationSeconds: run.durationSeconds,
   };
 }

@@ -63,7 +63,7 @@ export async function profileStandins(
     const load = {
       route: target.route,
       url: target.url,
-      requests: rotatingJsonPost(target.path, target.bodies, target.headers),
+      next: rotatingJsonPost(target.path, target.bodies, target.headers),
     };
     await warmUp(load, settings);
     results.push(await measure(load, settings));
