@@ -4,7 +4,7 @@
  * into perf.json, perf.html and summary.md; the threshold check reads the WebSocket part back to judge
  * its limits beside the HTTP scenarios'.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HttpRun } from './http.ts';
 import type { ThresholdVerdict } from './judge.ts';
@@ -71,13 +71,16 @@ export async function readPerfParts(reportDir: string): Promise<PerfPart[]> {
   } catch {
     return [];
   }
-  const parts: PerfPart[] = [];
+  const parts: { part: PerfPart; writtenAt: number }[] = [];
   for (const name of names) {
+    const file = path.join(perfDir(reportDir), name);
     try {
-      parts.push(JSON.parse(await readFile(path.join(perfDir(reportDir), name), 'utf8')) as PerfPart);
+      const part = JSON.parse(await readFile(file, 'utf8')) as PerfPart;
+      parts.push({ part, writtenAt: (await stat(file)).mtimeMs });
     } catch {
       // a part cut short by an interrupted run: the others still report
     }
   }
-  return parts;
+  // In the order the run measured them.
+  return parts.sort((a, b) => a.writtenAt - b.writtenAt).map((entry) => entry.part);
 }
