@@ -69,6 +69,8 @@ export interface OfflineProduction {
    */
   deployEnv: Record<string, string>;
   baseUrl: string;
+  /** Where the edge forwards to: the target's own http://127.0.0.1:<port>. */
+  upstream: string;
   railway: StartedRailwayStandin;
   edge: StartedEdge;
   stop(): Promise<void>;
@@ -163,6 +165,8 @@ export async function startOfflineProduction(options: OfflineProductionOptions):
         `import good from ${JSON.stringify(pathToFileURL(targetConfig).href)};`,
         'export default {',
         '  ...good,',
+        // The target's context as the target's own config resolves it: this file lives elsewhere.
+        `  target: { ...good.target, context: ${JSON.stringify(target.target.context)} },`,
         '  environments: {',
         '    ...good.environments,',
         `    production: ${JSON.stringify({ kind: 'remote', baseUrl: edge.httpsUrl, httpUrl: edge.httpUrl, tls: { caFile: edge.caFile } })},`,
@@ -185,7 +189,7 @@ export async function startOfflineProduction(options: OfflineProductionOptions):
         name === 'DATABASE_URL' ? '${{postgres.DATABASE_URL}}' : `offline-production-placeholder-${name}`,
       ]),
     );
-    return { configFile, env, deployEnv, baseUrl: edge.httpsUrl, railway, edge, stop };
+    return { configFile, env, deployEnv, baseUrl: edge.httpsUrl, upstream, railway, edge, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -196,6 +200,32 @@ export interface ProductionRun {
   exitCode: number | null;
   summary: RunSummary | undefined;
   output: string;
+}
+
+/** `npm run deploy -- --env=production --skip-verify` against the setup (the Railway stand-in), as a child process. */
+export async function runProductionDeploy(
+  production: OfflineProduction,
+  options: { reportRoot: string },
+): Promise<{ exitCode: number | null; output: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...production.env, ...production.deployEnv };
+  delete env.RAILWAY_API_TOKEN;
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(repositoryRoot, 'scripts', 'deploy.ts'),
+      '--env=production',
+      '--skip-verify',
+      '--poll=0.2',
+      `--config=${production.configFile}`,
+      `--report-dir=${options.reportRoot}`,
+    ],
+    { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { exitCode, output };
 }
 
 /** `npm test -- --env=production` against the setup, as a child process (it inherits the CA and Railway's settings). */

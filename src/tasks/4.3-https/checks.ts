@@ -62,6 +62,21 @@ async function certificateOf(ctx: CheckContext): Promise<CertificateSeen> {
   return seen;
 }
 
+/** fetch, bounded by the request timeout and the check's signal; a failure says why (fetch's own says "fetch failed"). */
+async function get(ctx: CheckContext, url: string, redirect: 'follow' | 'manual' = 'follow'): Promise<Response> {
+  try {
+    const response = await fetch(url, {
+      redirect,
+      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.thresholds.requestTimeoutMs)]),
+    });
+    await response.body?.cancel();
+    return response;
+  } catch (error) {
+    const cause = (error as Error & { cause?: Error }).cause;
+    throw new Error(`GET ${url} failed: ${cause?.message ?? (error as Error).message}`, { cause: error });
+  }
+}
+
 function withCertificateCheck(run: (ctx: CheckContext, seen: CertificateSeen) => Verdict) {
   return async (ctx: CheckContext): Promise<Verdict> => {
     const reason = notHttps(ctx);
@@ -117,11 +132,7 @@ export const httpsTask = defineTask({
           );
         }
         const requested = new URL(ctx.target.paths.health, httpUrl).href;
-        const response = await fetch(requested, {
-          redirect: 'manual',
-          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.thresholds.requestTimeoutMs)]),
-        });
-        await response.body?.cancel();
+        const response = await get(ctx, requested, 'manual');
         return verdict(
           judgeRedirect(requested, response.status, response.headers.get('location'), new URL(ctx.baseUrl).host),
         );
@@ -136,10 +147,7 @@ export const httpsTask = defineTask({
         const reason = notHttps(ctx);
         if (reason) return skipped(reason);
         const url = new URL(ctx.target.paths.health, ctx.baseUrl).href;
-        const response = await fetch(url, {
-          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.thresholds.requestTimeoutMs)]),
-        });
-        await response.body?.cancel();
+        const response = await get(ctx, url);
         return verdict(judgeHsts(url, response.headers.get('strict-transport-security')));
       },
     }),
