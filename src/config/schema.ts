@@ -280,8 +280,9 @@ const performanceThreshold = z
  * 8 s. A 5 s stall in the query path still fails query (the queue behind it outgrows 20 connections at 10
  * arrivals/s: answers past the limit, the rest timing out), and a missing index or a leak has its own check.
  * - errors<1% on HTTP: with stand-ins nothing should fail; one stray timeout in hundreds is not a bug.
- * - websocket errors<5%: 500 questions arrive within 20 s; at 50 a second on a machine at a load of 25 the
- *   reference shed most with an upstream_unavailable error frame (its pool wait is bounded at 3 s).
+ * - websocket errors<10%: 500 questions arrive within 20 s; at a load average of 20 the reference shed 3 %
+ *   of them with an upstream_unavailable error frame (its pool wait is bounded at 3 s), and at 50 a second
+ *   most of them: shedding under overload is what it should do, a tenfold rise is not.
  * - rps>20 on the closed-loop health scenario: it serves over 1,000 on a quiet machine, 70 at a load of 30.
  * A scenario named in the config replaces its defaults; give it [] to have none. Against the real Cohere
  * API (remote environments) set your own under environments.<name>.performance.
@@ -291,7 +292,7 @@ export const defaultPerformanceThresholds: Record<string, string[]> = {
   'health-open': ['p95<3000ms', 'errors<1%'],
   query: ['p95<8000ms', 'errors<1%'],
   history: ['p95<3000ms', 'errors<1%'],
-  websocket: ['p95<15000ms', 'errors<5%'],
+  websocket: ['p95<15000ms', 'errors<10%'],
 };
 
 const performanceByScenario = z.record(
