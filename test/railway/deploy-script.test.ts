@@ -80,11 +80,11 @@ async function runDeploy(
     [
       path.join(root, 'scripts', 'deploy.ts'),
       '--env=production',
-      '--via=api',
       '--poll=0.02',
       '--timeout=20',
       `--report-dir=${reportDir}`,
       ...(options.args ?? ['--skip-verify']),
+      ...((options.args ?? []).some((arg) => arg.startsWith('--via')) ? [] : ['--via=api']),
     ],
     { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -189,6 +189,43 @@ describe('npm run deploy against the Railway stand-in', () => {
     expect(run.output).toContain('unset RAILWAY_API_TOKEN');
     expect(railway.requests).toEqual([]);
     expectNoValues(run.output);
+  });
+
+  it("uses Railway's CLI (railway up --ci) when one is on PATH, then follows the deployment through the API", async () => {
+    const railway = await startStandin('success');
+    // A stand-in for the CLI: `railway up --ci --service <id> --environment <id>` starts a deployment, exits 0.
+    const bin = path.join(workRoot, 'bin');
+    await mkdir(bin, { recursive: true });
+    const fake = path.join(bin, 'railway');
+    await writeFile(
+      fake,
+      [
+        `#!${process.execPath}`,
+        'const args = process.argv.slice(2);',
+        "if (args[0] !== 'up' || !args.includes('--ci')) process.exit(64);",
+        'const flag = (name) => args[args.indexOf(name) + 1];',
+        'const response = await fetch(process.env.RAILWAY_API_URL, {',
+        "  method: 'POST',",
+        "  headers: { 'content-type': 'application/json', 'Project-Access-Token': process.env.RAILWAY_TOKEN },",
+        '  body: JSON.stringify({',
+        "    query: 'mutation($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s) }',",
+        "    variables: { e: flag('--environment'), s: flag('--service') },",
+        '  }),',
+        '});',
+        "console.log('fake railway up: deployment', (await response.json()).data.serviceInstanceDeployV2);",
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const run = await runDeploy(railway, {
+      env: { PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+      args: ['--skip-verify', '--via=auto'],
+    });
+    expect(run.code, run.output).toBe(deployExitCodes.deployed);
+    expect(run.output).toContain('deploying with the Railway CLI: railway up --ci');
+    expect(run.output).toContain('fake railway up: deployment');
+    const record = JSON.parse(await readFile(path.join(run.reportDir, 'deployment.json'), 'utf8')) as { via: string };
+    expect(record.via).toBe('railway-cli');
   });
 
   it('preflight: a required variable missing stops the deploy, naming it', async () => {
