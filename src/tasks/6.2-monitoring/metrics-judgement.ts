@@ -22,6 +22,8 @@ export interface SentTraffic {
   websocket: boolean;
   /** A question was answered 200, so the target called its dependencies. */
   questionAnswered: boolean;
+  /** A request the check made fail inside (locally: its tables renamed away), and what it answered. */
+  forcedError?: { request: string; status: number };
 }
 
 export interface Scrapes {
@@ -129,6 +131,27 @@ export function countsVerdict(spec: MetricsSpec, scrapes: Scrapes, sent: SentTra
       `dependency calls timed during one question: ${dependencyCalls} (${dependencies.join(', ') || 'none'})`,
     );
   }
+  let errorsCounted = 0;
+  if (sent.forcedError && sent.forcedError.status >= 500) {
+    const forcedStatus = String(sent.forcedError.status);
+    const failedRequests = deltas(before, after, spec.requests)
+      .filter((series) => series.labels[spec.statusLabel] === forcedStatus)
+      .reduce((total, series) => total + series.delta, 0);
+    if (failedRequests !== 1) {
+      problems.push(
+        `${spec.requests}{${spec.statusLabel}="${forcedStatus}"} moved by ${failedRequests}, not by the 1 ${sent.forcedError.request}`,
+      );
+    }
+    const errors = deltas(before, after, spec.dependencyErrors);
+    errorsCounted = errors.reduce((total, series) => total + series.delta, 0);
+    if (errorsCounted < 1)
+      problems.push(
+        `${spec.dependencyErrors} did not move although a dependency call failed (${sent.forcedError.request})`,
+      );
+    evidence.push(
+      `dependency errors counted for ${sent.forcedError.request}: ${errors.map((series) => `${describeSeries(series.labels)} +${series.delta}`).join(', ') || 'none'}`,
+    );
+  }
   if (problems.length === 0) {
     const route = counted[0]!.labels[spec.routeLabel];
     return passed(
@@ -137,7 +160,10 @@ export function countsVerdict(spec: MetricsSpec, scrapes: Scrapes, sent: SentTra
         (sent.websocket && spec.websocketConnections
           ? `; ${spec.websocketConnections} +1 while a WebSocket was open, back after`
           : '') +
-        (sent.questionAnswered ? `; ${dependencyCalls} dependency call(s) timed for one question` : ''),
+        (sent.questionAnswered ? `; ${dependencyCalls} dependency call(s) timed for one question` : '') +
+        (sent.forcedError
+          ? `; one forced ${sent.forcedError.status} counted once, ${errorsCounted} dependency error(s) counted`
+          : ''),
     );
   }
   return failed(problems.join('; '), evidence.join('\n'));

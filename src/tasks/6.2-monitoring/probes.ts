@@ -238,6 +238,18 @@ async function sendMetricsTraffic(ctx: CheckContext): Promise<{ scrapes: Scrapes
       socket.close();
     }
   }
+  // Locally, one internal error (the tables renamed away): a 5xx counted once, and a dependency error.
+  let forcedError: SentTraffic['forcedError'];
+  if (ctx.kind === 'local' && ctx.target.database) {
+    const forced = await withTablesHidden(ctx, () =>
+      ctx.client().ask(sampleQuestion, { requestId: requestId(ctx, 'metrics-error') }),
+    );
+    if (forced.ok)
+      forcedError = {
+        request: `POST ${ctx.target.paths.query} with its tables renamed away`,
+        status: forced.reply.status,
+      };
+  }
   const asked = await ctx.client().ask(sampleQuestion, { requestId: requestId(ctx, 'metrics-question') });
   const questionAnswered = asked.ok && asked.reply.status === 200;
   // A deployed service keeps nothing this check created.
@@ -262,6 +274,7 @@ async function sendMetricsTraffic(ctx: CheckContext): Promise<{ scrapes: Scrapes
       ids,
       websocket,
       questionAnswered,
+      ...(forcedError ? { forcedError } : {}),
     },
   };
 }

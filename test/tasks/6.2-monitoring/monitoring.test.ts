@@ -97,6 +97,29 @@ describe('metrics judgements', () => {
     expect(still.message).toContain('websocket_connections moved by 0');
   });
 
+  it('counts a forced 5xx once and the dependency error behind it', () => {
+    const forced = { ...sent, forcedError: { request: 'POST /q with its tables renamed away', status: 500 } };
+    const errorLines = (count: number) =>
+      parseExposition(
+        [
+          `http_requests_total{method="POST",route="/api/v1/query",status="500"} ${count}`,
+          '# TYPE dependency_errors_total counter',
+          `dependency_errors_total{dependency="postgres",operation="saveMessage"} ${count}`,
+        ].join('\n'),
+      );
+    const merge = (a: ReturnType<typeof scrape>, b: ReturnType<typeof scrape>) => ({
+      types: new Map([...a.types, ...b.types]),
+      samples: [...a.samples, ...b.samples],
+    });
+    const before = merge(scrape(2, 0, 5), errorLines(0));
+    const during = merge(scrape(2, 1, 5), errorLines(0));
+    expect(countsVerdict(spec, { before, during, after: merge(scrape(5, 0, 8), errorLines(1)) }, forced).status).toBe(
+      'passed',
+    );
+    const uncounted = countsVerdict(spec, { before, during, after: merge(scrape(5, 0, 8), errorLines(0)) }, forced);
+    expect(uncounted.message).toContain('dependency_errors_total did not move');
+  });
+
   it('fails on an id in a label value, passes on route templates', () => {
     expect(boundedLabelsVerdict(spec, scrape(3, 0, 0), sent).status).toBe('passed');
     const leaked = boundedLabelsVerdict(spec, scrape(3, 0, 0, `/api/v1/conversations/${sent.ids[0]}`), sent);
