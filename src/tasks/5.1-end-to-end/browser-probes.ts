@@ -42,6 +42,7 @@ async function runPage(ctx: CheckContext, origin: string): Promise<ChatRun> {
       queryPath: ctx.target.paths.query,
       wsPath: ctx.target.paths.ws!,
       question: await question(ctx),
+      conversationIdField: ctx.target.query.conversationIdField,
       answerWithinMs: Math.max(ctx.thresholds.requestTimeoutMs * 3, 15_000),
       signal: ctx.signal,
     });

@@ -58,6 +58,8 @@ export interface ChatOptions {
   queryPath: string;
   wsPath: string;
   question: string;
+  /** Where an answer names its conversation (deleted afterwards). */
+  conversationIdField: string;
   /** How long the page may take to show each answer. */
   answerWithinMs: number;
   signal: AbortSignal;
@@ -124,7 +126,8 @@ export async function askThroughChatPage(options: ChatOptions): Promise<ChatRun>
         void response
           .json()
           .then((body: Record<string, unknown>) => {
-            if (typeof body.conversation_id === 'string') httpConversation = body.conversation_id;
+            const id = body[options.conversationIdField];
+            if (typeof id === 'string') httpConversation = id;
           })
           .catch(() => undefined);
       }
@@ -144,7 +147,8 @@ export async function askThroughChatPage(options: ChatOptions): Promise<ChatRun>
         try {
           const parsed = JSON.parse(text) as Record<string, unknown>;
           wsWire.push(`frame received: type ${String(parsed.type)}`);
-          if (typeof parsed.conversation_id === 'string') wsConversation = parsed.conversation_id;
+          const id = parsed[options.conversationIdField];
+          if (typeof id === 'string') wsConversation = id;
         } catch {
           wsWire.push('frame received (not JSON)');
         }
