@@ -108,14 +108,18 @@ async function deploySteps(options: DeployOptions): Promise<DeployOutcome> {
       client.settings.environmentId,
     ]);
     const latest = await client.latestDeployment();
-    if (!latest) {
+    // A deployment older than this run is the previous one: the CLI failed before it started a new one.
+    const isNew = latest !== undefined && (!latest.createdAt || Date.parse(latest.createdAt) >= started - 60_000);
+    if (!latest || !isNew) {
       return {
         exitCode: deployExitCodes.failed,
-        message: `railway up --ci exited ${code} and Railway lists no deployment of the service`,
+        message:
+          `railway up --ci exited ${code} and started no deployment` +
+          (latest ? ` (the latest, ${latest.id}, is an earlier one: ${latest.status})` : ''),
       };
     }
     deploymentId = latest.id;
-    if (code !== 0 && !finalStatuses.has(latest.status)) {
+    if (code !== 0 && (!finalStatuses.has(latest.status) || latest.status === 'SUCCESS')) {
       return failure(options, latest, `railway up --ci exited ${code}`);
     }
   } else {

@@ -228,6 +228,29 @@ describe('npm run deploy against the Railway stand-in', () => {
     expect(record.via).toBe('railway-cli');
   });
 
+  it('a railway CLI that fails before deploying is a failure, never the previous SUCCESS', async () => {
+    standin = await new RailwayStandin()
+      .withProjectToken(projectToken)
+      .withFinishedDeployment('success', 'f'.repeat(40))
+      .start();
+    const bin = path.join(workRoot, 'bin-failing');
+    await mkdir(bin, { recursive: true });
+    await writeFile(
+      path.join(bin, 'railway'),
+      `#!${process.execPath}\nconsole.error('upload failed');\nprocess.exit(1);\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const run = await runDeploy(standin, {
+      env: { PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+      args: ['--skip-verify', '--via=cli'],
+    });
+    expect(run.code, run.output).toBe(deployExitCodes.failed);
+    expect(run.output).toContain('railway up --ci exited 1');
+    expect(existsSync(path.join(run.reportDir, 'deployment.json'))).toBe(false);
+  });
+
   it('preflight: a required variable missing stops the deploy, naming it', async () => {
     const railway = await startStandin('success');
     const run = await runDeploy(railway, { env: { QDRANT_API_KEY: undefined } });
