@@ -66,8 +66,9 @@ export async function withSeededHistory<T>(
     );
     conversationIds = inserted.rows.map((row) => row.id);
     await client.query(
-      `INSERT INTO messages (conversation_id, role, content, created_at)
-       SELECT c.id, CASE WHEN g % 2 = 1 THEN 'user' ELSE 'assistant' END,
+      // Only the columns every target's messages table has (ids given: not every schema defaults them).
+      `INSERT INTO messages (id, conversation_id, role, content, created_at)
+       SELECT gen_random_uuid(), c.id, CASE WHEN g % 2 = 1 THEN 'user' ELSE 'assistant' END,
               'shipshape load seed message ' || g, now() - interval '1 day' + g * interval '1 second'
          FROM unnest($1::uuid[]) AS c(id), generate_series(1, $2::int) AS g`,
       [conversationIds, messagesPerConversation],
