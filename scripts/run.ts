@@ -4,13 +4,14 @@
  * with a code CI can act on.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { createVitest, type Vitest } from 'vitest/node';
 import { parseRunArgs, usage, UsageError } from '../src/cli/args.ts';
 import { decideExitCode, describeExitCode, ExitCode } from '../src/cli/exit-codes.ts';
 import { DeployFailed, remoteConfigWithUrl } from '../src/cli/deploy-setup.ts';
+import { trustEnvironmentCa } from '../src/cli/remote-trust.ts';
 import { listChecks, selectChecks } from '../src/cli/selection.ts';
 import { ConfigError, loadConfig } from '../src/config/load.ts';
 import { environmentKey, type EnvironmentInfo } from '../src/environments/info.ts';
@@ -90,6 +91,14 @@ async function main(): Promise<number> {
   process.env.SHIPSHAPE_RUN_ID = runId;
   process.env.SHIPSHAPE_RUN_REPORT_DIR = reportDir;
   process.env.SHIPSHAPE_CONFIG_FILE = config.configFile;
+  // A remote environment's private CA, for every suite's fetch and WebSocket (Vitest's workers read it at start).
+  try {
+    await mkdir(reportDir, { recursive: true });
+    await trustEnvironmentCa(config, reportDir);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    return ExitCode.harnessError;
+  }
   // The load suite (5.2) reads it: against a remote environment, load stays capped unless --load=full.
   process.env.SHIPSHAPE_LOAD = args.load;
   // Only what the selected checks need: --check=1.1/pipefail builds nothing.

@@ -4,8 +4,9 @@
  * TLS-terminating edge on 127.0.0.1 (tls-edge.ts) whose certificate a
  * throwaway CA signed, with the Railway GraphQL stand-in in place of Railway's
  * API. `npm test -- --env=production` then runs against it, told to trust the
- * CA (environments.production.tls.caFile, and NODE_EXTRA_CA_CERTS for every
- * other suite's fetch and WebSocket).
+ * CA by the config alone (environments.production.tls.caFile: 4.3's handshake
+ * adds it to the system roots, and the runner hands it to every suite's
+ * workers as NODE_EXTRA_CA_CERTS).
  *
  * The fault variants of 4.1, 4.3 and 2.2/variables-on-service are setups of
  * this: a broken certificate, an edge that serves plain HTTP, a failed or
@@ -175,8 +176,8 @@ export async function startOfflineProduction(options: OfflineProductionOptions):
         '',
       ].join('\n'),
     );
+    // The CA is trusted through the config alone (tls.caFile): the runner hands it to every suite.
     const env: Record<string, string> = {
-      NODE_EXTRA_CA_CERTS: edge.caFile,
       RAILWAY_API_URL: railway.url,
       RAILWAY_TOKEN: offlineProjectToken,
       RAILWAY_PROJECT_ID: railway.ids.projectId,
@@ -237,6 +238,7 @@ export async function runProductionHarness(
   // Settings of the machine the tests run on must not leak in: only this setup's Railway and no other token.
   delete env.RAILWAY_API_TOKEN;
   delete env.SHIPSHAPE_BASE_URL;
+  delete env.NODE_EXTRA_CA_CERTS;
   const child = spawn(
     process.execPath,
     [
