@@ -219,14 +219,18 @@ async function measureDrain(ctx: CheckContext, boundMs: number): Promise<DrainMe
     await ctx.faults.cohereFault({ path: '*', latencyMs: answerLatencyMs });
     notes.push(`Cohere stand-in slowed by ${answerLatencyMs} ms per call, so an answer is in flight at SIGTERM`);
     const client = new TargetClient(target.baseUrl, ctx.target, answerLatencyMs * 3 + boundMs);
+    const askedAt = Date.now();
     const question = client.ask('How long should a deployment wait for connections to drain?');
-    await sleep(500);
+    // SIGTERM once the answer is surely being worked on (its Cohere call arrived), not on a timer.
+    notes.push(await waitForCohereCall(ctx, askedAt, 10_000));
     const sigtermAt = Date.now();
     await (await containerById(target.container.getId())).kill({ signal: 'SIGTERM' });
     const exit = await waitForExit(await containerById(target.container.getId()), boundMs, sigtermAt);
     const answer = await question;
     const answered = answer.ok && answer.reply.status < 300;
-    notes.push(`question asked 500 ms before SIGTERM: ${answer.ok ? `HTTP ${answer.reply.status}` : answer.error}`);
+    notes.push(
+      `question asked ${sigtermAt - askedAt} ms before SIGTERM: ${answer.ok ? `HTTP ${answer.reply.status}` : answer.error}`,
+    );
     notes.push(
       exit.exitCode === null
         ? `still running ${exit.afterMs} ms after SIGTERM (bound ${boundMs} ms)`
@@ -246,6 +250,23 @@ async function measureDrain(ctx: CheckContext, boundMs: number): Promise<DrainMe
     await ctx.faults.clearCohereFaults().catch(() => undefined);
     await target.container.stop({ timeout: 1_000 }).catch(() => undefined);
   }
+}
+
+/** Waits until the Cohere stand-in has received a call made after `since`; says what it saw. */
+async function waitForCohereCall(ctx: CheckContext, since: number, withinMs: number): Promise<string> {
+  const url = `${await ctx.faults.mappedUrl('cohere')}/_standin/requests`;
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const answer = await getJson(url, 2_000);
+    const records = answer.ok
+      ? ((answer.answer.body as { requests?: { path: string; time: string }[] }).requests ?? [])
+      : [];
+    const call = records.find((record) => Date.parse(record.time) >= since - 1_000);
+    if (call)
+      return `the answer's first Cohere call (${call.path}) arrived ${Date.parse(call.time) - since} ms after the question`;
+    await sleep(100);
+  }
+  return `no Cohere call seen within ${withinMs} ms of the question: SIGTERM sent anyway`;
 }
 
 /** Polls `url` until it answers 200 (the second container's dependencies are reachable) or the time is up. */
