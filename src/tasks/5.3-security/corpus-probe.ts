@@ -278,7 +278,7 @@ export async function probeErrorLeakCorpus(ctx: CheckContext): Promise<Verdict> 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const figures =
       `${outcomes.length} case(s) sent (${outcomes.filter((o) => o.transport === 'http').length} HTTP, ` +
-      `${outcomes.filter((o) => o.transport === 'ws').length} WebSocket; ${derived.length} derived from ${
+      `${outcomes.filter((o) => o.transport === 'ws').length} WebSocket; ${kinds['openapi-derived'] ?? 0} derived from ${
         openapi.document ? '/openapi.json' : `no OpenAPI document (${openapi.note})`
       }) in ${seconds} s; by kind: ${Object.entries(kinds)
         .map(([kind, count]) => `${kind} ${count}`)
