@@ -233,7 +233,10 @@ export async function probeLoadThresholds(ctx: CheckContext): Promise<Verdict> {
   const websocketPart = (await readPerfParts(ctx.environment.reportDir)).find((part) => part.kind === 'websocket');
   if (limits.websocket?.length) {
     if (websocketPart?.kind === 'websocket') {
-      verdicts.push(...judgeScenario('websocket', limits.websocket, websocketPart.answers));
+      const judged = judgeScenario('websocket', limits.websocket, websocketPart.answers);
+      verdicts.push(...judged);
+      // Kept with the hold's figures, so the report lists them beside the HTTP scenarios'.
+      await writePerfPart(ctx.environment.reportDir, { ...websocketPart, thresholds: judged });
     } else {
       notRun.push('websocket (5.2/websocket-stability did not run in this run)');
     }
