@@ -5,16 +5,22 @@
  * that no longer applies fails loudly.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { faultVariants } from '../../fixtures/faults/catalog.ts';
 import { applyDockerfileEdits } from '../../fixtures/faults/dockerfile-edits.ts';
 import { prepareOverlay } from '../../scripts/faults/overlay.ts';
 
+const roots: string[] = [];
+afterEach(async () => {
+  await Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true })));
+});
+
 async function repository(): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'shipshape-overlay-test-'));
+  roots.push(root);
   const repo = path.join(root, 'repo');
   await mkdir(path.join(repo, '.railway'), { recursive: true });
   await mkdir(path.join(repo, 'node_modules', 'x'), { recursive: true });

@@ -5,7 +5,7 @@
  * each service setting is judged by what Railway does with it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +62,7 @@ describe("the repository's IaC, evaluated offline", () => {
     await writeFile(path.join(dir, 'broken.ts'), 'export default (() => { throw new Error("no project today"); });\n');
     await expect(evaluateRailwayIac(path.join(dir, 'broken.ts'))).rejects.toThrow(/no project today/);
     await expect(evaluateRailwayIac(path.join(dir, 'absent.ts'))).rejects.toBeInstanceOf(IacError);
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
