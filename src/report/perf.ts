@@ -468,7 +468,13 @@ export async function writePerfReport(reportDir: string, options: PerfWriteOptio
   const baselineDir = options.baselineDir ?? path.join(path.dirname(reportDir), 'baseline');
   const report: PerfReport = { env: options.env, runId: options.runId, startedAt: options.startedAt, parts };
   const baseline = await readBaseline(baselineDir);
-  if (baseline && !options.saveBaseline) {
+  // A baseline of another environment (local figures against a deployed service) compares nothing.
+  if (baseline && baseline.env !== options.env && !options.saveBaseline) {
+    progress(
+      `the baseline in ${baselineDir} is of environment ${baseline.env}, this run of ${options.env}: not compared`,
+    );
+  }
+  if (baseline && baseline.env === options.env && !options.saveBaseline) {
     report.comparison = { baselineStartedAt: baseline.startedAt, changes: compare(parts, baseline.parts) };
     for (const change of report.comparison.changes.filter((candidate) => candidate.regression)) {
       progress(
