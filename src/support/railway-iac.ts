@@ -1,16 +1,14 @@
 /**
  * Railway Infrastructure as Code, evaluated offline: `.railway/railway.ts`
  * (npm package `railway`, entry `railway/iac`) into the graph and the desired
- * environment configuration Railway would be asked to apply.
+ * environment configuration Railway would be asked to apply, by the package's
+ * own `evaluateRailwayFile`. No token, no network.
  *
- * Since `railway` 3.11 the evaluator no longer ships in the package: its bin
- * `railway-iac-ts` only answers "requires Railway CLI 5.42.1" and there is no
- * `evaluateRailwayFile` export any more; the Railway CLI (Rust) imports the file
- * with Node and compiles the result itself. This module does what the CLI's
- * evaluation step does (railwayapp/cli, src/controllers/iac: import the file
- * in a child `node`, call its default export with `createRailwayContext` and a
- * project factory, then the graph and `graph_to_environment_config`), with the
- * package's own authoring and `validateGraph`, and needs no token and no network.
+ * The harness pins `railway` at 3.10.0, the last release that ships the
+ * evaluator: from 3.11 its bin `railway-iac-ts` only answers "requires Railway
+ * CLI 5.42.1" (the engine moved into the Rust CLI, whose npm package downloads
+ * its binary at install and so cannot be installed offline). Authoring
+ * (`defineRailway`, `service`, `postgres`, `preserve`, ...) is the same API.
  * The file runs in a child process with a time limit: it is the target's code.
  */
 import { execFile } from 'node:child_process';
@@ -23,9 +21,7 @@ import type {
   DeployConfig,
   EnvironmentConfig,
   RailwayGraph,
-  ResourceNode,
   ServiceNode,
-  VariableConfig,
   VariableValue,
 } from 'railway/iac';
 
@@ -33,8 +29,9 @@ import type {
 const harnessRailway = fileURLToPath(import.meta.resolve('railway/iac'));
 
 /**
- * Run by the child `node`: resolves `railway/iac` from the target first and from
- * the harness when the target has none installed, then prints the project.
+ * Run by the child `node`: the target's file imports `railway/iac` from the
+ * target when it has the package and from the harness when it has none; the
+ * harness's evaluateRailwayFile does the rest.
  */
 const evaluationScript = `
 import { registerHooks } from 'node:module';
@@ -50,21 +47,9 @@ registerHooks({
     }
   },
 });
-const input = JSON.parse(contextJson);
-const iac = await import('railway/iac');
-const ctx = iac.createRailwayContext(input);
-const module = await import(pathToFileURL(file).href);
-let exported = module.default ?? module.main ?? module.Railway ?? module;
-while (exported && typeof exported === 'object' && 'default' in exported && exported.name == null && exported.resources == null) {
-  exported = exported.default;
-}
-const projectFactory = (name, definition = {}) => ({
-  name,
-  ...definition,
-  resources: (definition.resources ?? definition.services ?? []).flat(Infinity),
-});
-const evaluated = typeof exported === 'function' ? await exported(ctx, projectFactory) : exported;
-process.stdout.write(JSON.stringify({ project: evaluated ?? null }));
+const { evaluateRailwayFile } = await import(pathToFileURL(fallback).href);
+const { graph, desiredConfig } = await evaluateRailwayFile(file, { context: JSON.parse(contextJson) });
+process.stdout.write(JSON.stringify({ graph, desiredConfig }));
 `;
 
 export class IacError extends Error {
@@ -80,80 +65,6 @@ export interface EvaluatedIac {
   problems: string[];
   /** The configuration Railway would be asked to apply, compiled as the CLI compiles it. */
   desiredConfig: EnvironmentConfig;
-}
-
-interface ProjectOutput {
-  name?: string;
-  environments?: string[];
-  resources?: unknown;
-}
-
-function flatten(value: unknown): ResourceNode[] {
-  if (Array.isArray(value)) return value.flatMap(flatten);
-  return value && typeof value === 'object' ? [value as ResourceNode] : [];
-}
-
-/** The project definition into the graph, as the CLI's `project_definition_to_graph` does. */
-export function projectToGraph(project: ProjectOutput): RailwayGraph {
-  const resources = flatten(project.resources);
-  const edges: RailwayGraph['edges'] = [];
-  for (const resource of resources) {
-    if (resource.type !== 'service' && resource.type !== 'database') continue;
-    for (const [key, value] of Object.entries(resource.variables ?? {})) {
-      if (value.type === 'reference') edges.push({ from: resource.address, to: value.resource, type: 'variable', key });
-    }
-  }
-  return {
-    version: 1,
-    project: { name: project.name ?? 'imported-project' },
-    environments: (project.environments ?? []).map((name) => ({ name })),
-    resources,
-    edges,
-  };
-}
-
-/** One variable as Railway stores it; `preserve()` is left out of the patch (the value set in Railway stays). */
-function compileVariable(value: VariableValue, names: Map<string, string>): VariableConfig | undefined {
-  switch (value.type) {
-    case 'preserve':
-      return undefined;
-    case 'literal': {
-      const { type: _type, ...config } = value;
-      return config;
-    }
-    case 'raw':
-      return value.value;
-    case 'sharedReference':
-      return { value: `\${{shared.${value.name}}}` };
-    case 'reference':
-      return { value: `\${{${names.get(value.resource) ?? value.resource}.${value.output}}}` };
-  }
-}
-
-/** The graph into the environment configuration, as the CLI's `graph_to_environment_config` does for services. */
-export function graphToDesiredConfig(graph: RailwayGraph): EnvironmentConfig {
-  const names = new Map(graph.resources.map((resource) => [resource.address as string, resource.name]));
-  const services: NonNullable<EnvironmentConfig['services']> = {};
-  for (const resource of graph.resources) {
-    if (resource.type === 'database') {
-      services[resource.name] = { source: { image: resource.image } };
-      continue;
-    }
-    if (resource.type !== 'service') continue;
-    const variables: Record<string, VariableConfig> = {};
-    for (const [key, value] of Object.entries(resource.variables ?? {})) {
-      const compiled = compileVariable(value, names);
-      if (compiled) variables[key] = compiled;
-    }
-    services[resource.name] = {
-      ...(resource.source ? { source: { ...resource.source } } : {}),
-      ...(resource.build ? { build: resource.build } : {}),
-      ...(resource.deploy ? { deploy: resource.deploy } : {}),
-      ...(Object.keys(variables).length > 0 ? { variables } : {}),
-      ...(resource.networking ? { networking: resource.networking } : {}),
-    };
-  }
-  return { services };
 }
 
 function runNode(args: string[], cwd: string, timeoutMs: number): Promise<string> {
@@ -202,19 +113,20 @@ export async function evaluateRailwayIac(
     path.dirname(file),
     options.timeoutMs ?? 30_000,
   );
-  let project: unknown;
+  let evaluated: { graph?: RailwayGraph; desiredConfig?: EnvironmentConfig };
   try {
-    project = (JSON.parse(stdout) as { project: unknown }).project;
+    evaluated = JSON.parse(stdout) as typeof evaluated;
   } catch {
     throw new IacError(`evaluating printed something other than the project: ${stdout.slice(0, 200)}`);
   }
-  if (!project || typeof project !== 'object' || !('resources' in project)) {
+  const { graph, desiredConfig } = evaluated;
+  // The package evaluates any default export; a value that is no project comes back as a project without a name.
+  if (!graph || !Array.isArray(graph.resources) || !desiredConfig || !graph.project?.name) {
     throw new IacError(
       'the default export is not a project: export default defineRailway((ctx, project) => project("<name>", { resources: [...] }))',
     );
   }
-  const graph = projectToGraph(project as ProjectOutput);
-  return { file, environment, graph, problems: validateGraph(graph), desiredConfig: graphToDesiredConfig(graph) };
+  return { file, environment, graph, problems: validateGraph(graph), desiredConfig };
 }
 
 const evaluations = new Map<string, Promise<EvaluatedIac>>();
