@@ -75,6 +75,8 @@ describe('the offline production setup (target behind a TLS edge, Railway stand-
     for (const id of ['4.1/deployment-succeeded', '4.1/deployment-logs-clean', '2.2/variables-on-service']) {
       expect(checks.find((check) => check.id === id)?.status, id).toBe('passed');
     }
+    // WebSocket upgrades pass the edge (wss:// with the trusted CA).
+    expect(checks.find((check) => check.id === '1.2/websocket-answers')?.status).toBe('passed');
     // The commit the deploy recorded is the one 4.1 compared.
     expect(checks.find((check) => check.id === '4.1/deployment-succeeded')?.message).toContain('for commit');
     // The production endpoints are in the report.
