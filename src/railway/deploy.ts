@@ -132,7 +132,18 @@ async function deploySteps(options: DeployOptions): Promise<DeployOutcome> {
   let last: DeploymentSummary | undefined;
   const deadline = started + options.timeoutMs;
   for (;;) {
-    const current = await client.deployment(deploymentId);
+    let current: DeploymentSummary;
+    try {
+      current = await client.deployment(deploymentId);
+    } catch (error) {
+      // Rate limited while waiting: the deployment goes on at Railway; wait as told if the bound allows.
+      const wait =
+        error instanceof RailwayApiError && error.kind === 'rate-limited' ? error.retryAfterSeconds : undefined;
+      if (wait === undefined || Date.now() + wait * 1000 > deadline) throw error;
+      log(`rate limited by Railway's API while polling: waiting ${wait} s as it asks`);
+      await sleep(wait * 1000);
+      continue;
+    }
     if (current.status !== last?.status) {
       log(`deployment ${deploymentId}: ${current.status} (${Math.round((Date.now() - started) / 1000)} s)`);
     }
