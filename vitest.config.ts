@@ -11,6 +11,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // Some self-tests build images and start containers.
           testTimeout: 300_000,
+          // Concurrent tests (the fault variants, each a whole harness run) at most three at a time on two cores.
+          maxConcurrency: 3,
           hookTimeout: 300_000,
         },
       },
