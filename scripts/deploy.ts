@@ -32,6 +32,7 @@ import {
 } from '../src/railway/preflight.ts';
 import { requireRailwaySettings, RailwaySettingsError } from '../src/railway/settings.ts';
 import { requireToken, RailwayTokenError } from '../src/railway/tokens.ts';
+import { backendService, evaluateRailwayIacOnce } from '../src/support/railway-iac.ts';
 
 const usage = `Usage: npm run deploy -- --env=production [--skip-verify] [--via=auto|api|cli] [--timeout=<s>] [--poll=<s>]
                           [--variables=<names>] [--config=<file>] [--report-dir=<dir>]
@@ -162,6 +163,25 @@ function runLocalSuites(configFile: string, reportDir: string): Promise<number> 
   });
 }
 
+/**
+ * Variables the target's Railway IaC supplies itself: a reference (db.env.DATABASE_URL) or a literal. Railway
+ * fills them in from the IaC (railway config apply), so the deploy neither needs them here nor overwrites them;
+ * preserve() ones are set by the deploy. No IaC (or one that does not evaluate, see 2.1): none.
+ */
+async function suppliedByIac(config: Awaited<ReturnType<typeof loadConfig>>): Promise<Set<string>> {
+  try {
+    const iac = await evaluateRailwayIacOnce(config.target.railway.iacFile);
+    const service = backendService(iac.graph, config.target.railway.service);
+    return new Set(
+      Object.entries(service.variables ?? {})
+        .filter(([, value]) => (value as { type?: string }).type !== 'preserve')
+        .map(([name]) => name),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let args;
   let config;
@@ -198,7 +218,9 @@ async function main(argv: string[]): Promise<number> {
   const commit = gitCommit();
 
   // 1. Preflight.
-  const missing = missingVariables(config.target.requiredEnv, process.env);
+  const fromIac = await suppliedByIac(config);
+  const needed = config.target.requiredEnv.filter((name) => !fromIac.has(name));
+  const missing = missingVariables(needed, process.env);
   if (missing.length > 0) {
     console.error(
       `error: preflight: the target requires ${missing.join(', ')}, not set in this environment. ` +
@@ -206,7 +228,11 @@ async function main(argv: string[]): Promise<number> {
     );
     return deployExitCodes.preflight;
   }
-  say(`preflight: required variables set: ${config.target.requiredEnv.join(', ') || '(none)'}`);
+  say(`preflight: required variables set: ${needed.join(', ') || '(none)'}`);
+  const declared = config.target.requiredEnv.filter((name) => fromIac.has(name));
+  if (declared.length > 0) {
+    say(`from the Railway IaC (a reference or a literal, applied with railway config apply): ${declared.join(', ')}`);
+  }
   if (args.skipVerify) {
     say('preflight: --skip-verify: the local suites were not checked');
   } else {
@@ -250,8 +276,11 @@ async function main(argv: string[]): Promise<number> {
   const client = new RailwayClient(settings, token);
   const outcome = await deploy({
     client,
+    // Never over what the IaC supplies: a local DATABASE_URL must not replace the reference to Railway's database.
     variables: variablesToUpsert(
-      [...config.target.requiredEnv, ...config.target.secretEnv, ...args.extraVariables],
+      [...config.target.requiredEnv, ...config.target.secretEnv, ...args.extraVariables].filter(
+        (name) => !fromIac.has(name),
+      ),
       process.env,
     ),
     commit,
