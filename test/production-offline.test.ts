@@ -26,8 +26,6 @@ import {
 const failingElsewhere: Record<string, string> = {
   // The same single delta comes straight from the backend on 127.0.0.1 (measured without the edge): not the proxy.
   '4.2/websocket-streams-deltas': 'the backend and the Cohere stand-in send the whole answer as one delta',
-  // Production caps load at 10 requests/s while the health scenario's threshold asks rps>20.
-  '5.2/load-within-thresholds': "production's load cap (10 rps) is under the health scenario's rps>20 threshold",
 };
 
 let workRoot: string;
