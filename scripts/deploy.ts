@@ -33,6 +33,7 @@ import {
 import { requireRailwaySettings, RailwaySettingsError } from '../src/railway/settings.ts';
 import { requireToken, RailwayTokenError } from '../src/railway/tokens.ts';
 import { backendService, evaluateRailwayIacOnce } from '../src/support/railway-iac.ts';
+import { checks } from '../src/tasks/index.ts';
 
 const usage = `Usage: npm run deploy -- --env=production [--skip-verify] [--via=auto|api|cli] [--timeout=<s>] [--poll=<s>]
                           [--variables=<names>] [--config=<file>] [--report-dir=<dir>]
@@ -241,6 +242,7 @@ async function main(argv: string[]): Promise<number> {
       commit,
       Date.now(),
       maxSummaryAgeMs,
+      checks.map((check) => check.id),
     );
     if (judged.verdict === 'red') {
       console.error(

@@ -12,6 +12,7 @@ export interface LocalRunSummary {
   exitCode: number;
   target?: { commit?: string };
   counts?: { passed: number; failed: number; skipped: number };
+  checks?: { id: string }[];
 }
 
 /** green: it vouches for the deploy; red: it says this commit fails; stale: it says nothing of this commit now. */
@@ -26,6 +27,8 @@ export function judgeLocalSummary(
   commit: string | undefined,
   now: number,
   maxAgeMs: number,
+  /** Every check id there is: a run of some suites only (--suite, --check) vouches for nothing. */
+  allChecks?: readonly string[],
 ): SummaryJudgement {
   if (!summary) return { verdict: 'stale', why: 'no summary of a local run' };
   if (summary.env !== 'local') return { verdict: 'stale', why: `the latest run was --env=${summary.env}, not local` };
@@ -36,6 +39,16 @@ export function judgeLocalSummary(
   const ran = summary.target?.commit;
   if (commit && ran && !(commit.startsWith(ran) || ran.startsWith(commit))) {
     return { verdict: 'stale', why: `the latest local run verified commit ${ran}, not ${commit.slice(0, 12)}` };
+  }
+  if (allChecks && summary.checks) {
+    const ran = new Set(summary.checks.map((check) => check.id));
+    const left = allChecks.filter((id) => !ran.has(id));
+    if (left.length > 0) {
+      return {
+        verdict: 'stale',
+        why: `the latest local run left out ${left.length} of ${allChecks.length} checks (a --suite or --check run)`,
+      };
+    }
   }
   if (summary.exitCode !== 0) {
     return { verdict: 'red', why: `the latest local run of this commit exited ${summary.exitCode}` };
