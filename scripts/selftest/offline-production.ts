@@ -31,6 +31,7 @@ import { newRunId } from '../../src/environments/run-context.ts';
 import type { RunSummary } from '../../src/report/summary.ts';
 import { removeRunResources } from '../../src/support/run-resources.ts';
 import { progress } from '../../src/support/progress.ts';
+import { loadCorpus } from '../../src/tasks/5.1-end-to-end/corpus.ts';
 import { startTlsEdge, type CertificateKind, type StartedEdge } from './tls-edge.ts';
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -97,6 +98,34 @@ async function noBackend(): Promise<{ url: string; close: () => Promise<void> }>
   };
 }
 
+/**
+ * A deployed service has its documents: the corpus goes in through the target's ingestion route, as a team
+ * ingests after a deploy, so production answers (streamed ones included) are what a user gets, not the
+ * empty-collection answer.
+ */
+async function ingestCorpus(
+  baseUrl: string,
+  config: Awaited<ReturnType<typeof loadConfig>>,
+  environment: Record<string, string>,
+): Promise<void> {
+  const documents = config.target.api.documents;
+  if (!documents) return;
+  const pages = await loadCorpus(config.target.endToEnd.rag.corpus);
+  const response = await fetch(`${baseUrl}${documents.path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${environment[documents.tokenVariable] ?? ''}`,
+    },
+    body: JSON.stringify({
+      documents: pages.map((page) => ({ id: page.file, title: page.title, file_path: page.file, text: page.text })),
+    }),
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (!response.ok) throw new Error(`offline production: ingesting the corpus answered ${response.status}`);
+  progress(`offline production: ingested ${pages.length} documents into the target`);
+}
+
 export async function startOfflineProduction(options: OfflineProductionOptions): Promise<OfflineProduction> {
   await mkdir(options.workDir, { recursive: true });
   const targetConfig = options.targetConfig ?? defaultTargetConfig;
@@ -130,6 +159,7 @@ export async function startOfflineProduction(options: OfflineProductionOptions):
         throw new Error(`offline production: the target did not start: ${why}`);
       }
       upstream = started.info.baseUrl;
+      await ingestCorpus(upstream, config, started.info.local?.environment ?? {});
     }
 
     const edge = await startTlsEdge({

@@ -133,10 +133,17 @@ export async function probeDatabaseRefusesPlaintext(ctx: CheckContext): Promise<
 
 /** Production: the sslmode of the DATABASE_URL the harness is given (names and modes only). */
 function productionSslMode(): Verdict {
-  const value = process.env.DATABASE_URL;
+  // SHIPSHAPE_DATABASE_URL first, as 4.2 reads the target's variables in production; the plain name as well.
+  const value = process.env.SHIPSHAPE_DATABASE_URL ?? process.env.DATABASE_URL;
   if (!value) {
     return skipped(
-      'production: DATABASE_URL is not given to the harness (set it in the CI job to judge its sslmode; its password is never read)',
+      'production: DATABASE_URL is not given to the harness (set SHIPSHAPE_DATABASE_URL in the CI job to judge its sslmode; its password is never read)',
+    );
+  }
+  // The deploy job often holds the IaC's reference (${{postgres.DATABASE_URL}}), which only Railway resolves.
+  if (/\$\{\{[^}]+\}\}/.test(value)) {
+    return skipped(
+      'production: DATABASE_URL is a Railway reference, resolved only on Railway; give the harness the resolved URL as SHIPSHAPE_DATABASE_URL to judge its sslmode',
     );
   }
   let sslmode: string | null;
