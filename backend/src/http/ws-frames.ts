@@ -71,11 +71,11 @@ function messageSchema(limits: FrameLimits) {
       // Whitespace only is as empty as "" for a question; POST /api/v1/query refuses it too.
       .regex(/\S/, { error: 'content must not be empty' })
       // PostgreSQL text cannot hold NUL: refused here, not a failed store later.
-      .regex(/^[^\u0000]*$/, { error: 'content must not contain NUL characters' })
+      .refine((text) => !text.includes('\u0000'), { error: 'content must not contain NUL characters' })
       .max(limits.maxContentLength, { error: `content must be at most ${limits.maxContentLength} characters` }),
     selected_text: z
       .string({ error: 'selected_text must be a string' })
-      .regex(/^[^\u0000]*$/, { error: 'selected_text must not contain NUL characters' })
+      .refine((text) => !text.includes('\u0000'), { error: 'selected_text must not contain NUL characters' })
       .max(limits.maxSelectedTextLength, {
         error: `selected_text must be at most ${limits.maxSelectedTextLength} characters`,
       })
