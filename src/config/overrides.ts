@@ -19,7 +19,8 @@ export const overrides: readonly Override[] = [
   {
     variable: 'SHIPSHAPE_FRONTEND_ORIGIN',
     path: ['environments', '<env>', 'frontendOrigin'],
-    description: "origin of the deployed frontend, which the service's CORS_ORIGINS lists (remote environments; suite 5.1)",
+    description:
+      "origin of the deployed frontend, which the service's CORS_ORIGINS lists (remote environments; suite 5.1)",
   },
   {
     variable: 'SHIPSHAPE_DOCKERFILE',
