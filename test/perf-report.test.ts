@@ -6,14 +6,12 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../src/support/chromium.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpRun } from '../src/load/http.ts';
 import { writePerfPart, type PerfPart } from '../src/load/perf-data.ts';
 import { Recorder } from '../src/load/recorder.ts';
 import { compare, writePerfReport } from '../src/report/perf.ts';
-
-const chromiumPath = process.env.SHIPSHAPE_CHROMIUM ?? '/usr/bin/chromium';
 
 function syntheticRun(baseMs: number, rps: number, mode: 'closed' | 'open'): HttpRun {
   const recorder = new Recorder(0);
@@ -137,19 +135,10 @@ describe('performance report', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
     expect(html.match(/<svg /g)?.length).toBe(4);
 
-    if (!existsSync(chromiumPath)) return;
-    const browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    // The report drew perf.png with Chromium (setup installs it): a missing browser fails here, never skips.
+    expect(markdown).toContain('[perf.png](perf.png)');
+    expect(existsSync(path.join(runDir, 'perf.png'))).toBe(true);
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ offline: true, viewport: { width: 1100, height: 900 } });
       const page = await context.newPage();

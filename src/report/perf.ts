@@ -11,6 +11,7 @@ import path from 'node:path';
 import * as echarts from 'echarts';
 import { readPerfParts, type PerfPart, type ScenarioPart, type WebSocketPart } from '../load/perf-data.ts';
 import { bucketEdgesMs } from '../load/recorder.ts';
+import { screenshotFile } from '../support/chromium.ts';
 import { progress } from '../support/progress.ts';
 
 export interface PerfReport {
@@ -420,14 +421,17 @@ ${sections.join('\n')}
 `;
 }
 
-export function renderPerfMarkdown(report: PerfReport): string {
+/** `rendered`: perf.png was drawn from perf.html; otherwise why not. */
+export function renderPerfMarkdown(report: PerfReport, rendered: true | string = true): string {
   const scenarios = report.parts.filter((part): part is ScenarioPart => part.kind === 'scenario');
   const websocket = report.parts.find((part): part is WebSocketPart => part.kind === 'websocket');
   const database = report.parts.find((part) => part.kind === 'database');
   const lines: string[] = [
     '## Performance',
     '',
-    'Charts: [perf.html](perf.html); figures: [perf.json](perf.json).',
+    rendered === true
+      ? 'Charts: [perf.html](perf.html) (as Chromium renders it: [perf.png](perf.png)); figures: [perf.json](perf.json).'
+      : `Charts: [perf.html](perf.html); figures: [perf.json](perf.json). perf.png was not rendered: ${rendered}.`,
     '',
   ];
   if (scenarios.length > 0) lines.push(...markdownTable(scenarioHeader, scenarioRows(scenarios)), '');
@@ -487,12 +491,17 @@ export async function writePerfReport(reportDir: string, options: PerfWriteOptio
   const json = path.join(reportDir, 'perf.json');
   await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(path.join(reportDir, 'perf.html'), renderPerfHtml(report));
+  // The page as a reader sees it, drawn offline: a chart that fails to render shows here, not in someone's browser.
+  const rendered = await screenshotFile(path.join(reportDir, 'perf.html'), path.join(reportDir, 'perf.png')).then(
+    () => true as const,
+    (error: Error) => error.message.split('\n')[0] ?? 'Chromium failed',
+  );
   if (options.saveBaseline) {
     await mkdir(baselineDir, { recursive: true });
     await copyFile(json, path.join(baselineDir, 'perf.json'));
     progress(`saved this run's performance figures as the baseline: ${path.join(baselineDir, 'perf.json')}`);
   }
-  return renderPerfMarkdown(report);
+  return renderPerfMarkdown(report, rendered);
 }
 
 async function readBaseline(dir: string): Promise<PerfReport | undefined> {

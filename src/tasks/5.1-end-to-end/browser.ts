@@ -5,26 +5,9 @@
  * and reports what the page rendered, what went over the wire, and how long
  * the page took to show each answer.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../support/chromium.ts';
 import { frontendFile } from './frontend.ts';
-
-export const chromiumPath = process.env.SHIPSHAPE_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Without the background-networking flags Chromium's own connections are refused on a closed network. */
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // A page from a public origin calling a loopback backend (a deployed frontend's origin tried against a target
-  // on this machine) is blocked by Local Network Access before CORS is asked: CORS is what these checks judge.
-  '--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults',
-];
 
 export interface SideResult {
   /** What the page shows: answered, failed, or still asking when the wait ran out. */
@@ -63,16 +46,6 @@ export interface ChatOptions {
   /** How long the page may take to show each answer. */
   answerWithinMs: number;
   signal: AbortSignal;
-}
-
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium is not at ${chromiumPath} (npm run setup installs Debian's chromium; SHIPSHAPE_CHROMIUM names another)`,
-    );
-  }
-  // launch() gives every browser a fresh temporary profile (user-data dir), removed on close.
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true, timeout: 60_000 });
 }
 
 async function waitForOutcome(page: Page, section: 'http' | 'ws', withinMs: number): Promise<void> {
