@@ -1,38 +1,16 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { loadCorpus as loadLoadCorpus, type LoadCorpus } from '../../src/load/corpus.ts';
 import { progress } from '../../src/support/progress.ts';
 import { BenchSetupError } from './environment.ts';
 
-interface GoldenQuestion {
-  id: string;
-  question: string;
-  expectedPage: string;
-}
+/** The first `pages` files of fixtures/corpus and the golden questions about them: the load suite's loader. */
+export type BenchCorpus = LoadCorpus;
 
-export interface BenchCorpus {
-  pages: { id: string; title: string; file_path: string; text: string }[];
-  /** Golden questions whose page is ingested, so every query retrieves chunks it is about. */
-  questions: string[];
-}
-
-/** The first `pages` files of fixtures/corpus (sorted) and the golden questions about them. */
 export async function loadCorpus(root: string, pages: number): Promise<BenchCorpus> {
-  const folder = path.join(root, 'fixtures/corpus');
-  const files = (await readdir(folder))
-    .filter((name) => name.endsWith('.md'))
-    .sort()
-    .slice(0, pages);
-  const documents = await Promise.all(
-    files.map(async (name) => {
-      const text = await readFile(path.join(folder, name), 'utf8');
-      const title = /^#[ \t]+(.+?)[ \t#]*$/m.exec(text)?.[1]?.trim() ?? name;
-      return { id: name, title, file_path: name, text };
-    }),
-  );
-  const golden = JSON.parse(await readFile(path.join(root, 'fixtures/golden.json'), 'utf8')) as GoldenQuestion[];
-  const questions = golden.filter((entry) => files.includes(entry.expectedPage)).map((entry) => entry.question);
-  if (documents.length === 0 || questions.length === 0) throw new BenchSetupError('no corpus pages or questions');
-  return { pages: documents, questions };
+  try {
+    return await loadLoadCorpus(pages, root);
+  } catch (error) {
+    throw new BenchSetupError((error as Error).message);
+  }
 }
 
 /** Through the public admin route, as an operator would; fails the setup on anything but 200. */

@@ -50,3 +50,22 @@ export async function withAdminClient<T>(
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * Renames tables in one transaction, so a check can hide the target's tables and restore them: all of them
+ * move or none. The admin connection bounds each lock wait, so a lock held elsewhere cannot hang this.
+ */
+export async function renameTables(client: pg.Client, from: readonly string[], to: readonly string[]): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    for (let i = 0; i < from.length; i++) {
+      await client.query(
+        `ALTER TABLE ${client.escapeIdentifier(from[i]!)} RENAME TO ${client.escapeIdentifier(to[i]!)}`,
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

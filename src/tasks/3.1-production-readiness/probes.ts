@@ -5,12 +5,11 @@
  * refuses to start without a required variable, naming it and nothing secret.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type pg from 'pg';
 import { failed, passed, skipped, type Verdict } from '../../checks/check.ts';
 import type { CheckContext } from '../../checks/context.ts';
 import type { LocalTargetInfo } from '../../environments/info.ts';
 import { containerLogs, startTargetContainer, waitForHealthy } from '../../environments/local/target.ts';
-import { connectAdmin } from '../../support/postgres-admin.ts';
+import { connectAdmin, renameTables } from '../../support/postgres-admin.ts';
 import type { QueryResult } from '../../target/client.ts';
 import { linesForRequest, judgeLogLines, type OutputLine } from '../../support/log-lines.ts';
 import { evidenceLine, type Secret } from '../../support/secrets.ts';
@@ -268,22 +267,6 @@ export function dependencyAddresses(local: LocalTargetInfo): string[] {
 }
 
 const hiddenSuffix = '_shipshape_hidden';
-
-async function renameTables(client: pg.Client, from: readonly string[], to: readonly string[]): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    // The admin connection bounds each lock wait (support/postgres-admin.ts): a lock held elsewhere cannot hang this.
-    for (let i = 0; i < from.length; i++) {
-      await client.query(
-        `ALTER TABLE ${client.escapeIdentifier(from[i]!)} RENAME TO ${client.escapeIdentifier(to[i]!)}`,
-      );
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-}
 
 /**
  * 3.1/generic-internal-error: hides the target's tables (a schema fault its

@@ -7,14 +7,13 @@
  * so the suite sends each once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import { failed, skipped, type Verdict } from '../../checks/check.ts';
 import type { CheckContext } from '../../checks/context.ts';
 import { containerLogs, startTargetContainer, waitForHealthy } from '../../environments/local/target.ts';
 import { containerById, outputLines, removeOneOff, startOneOff } from '../../support/docker.ts';
 import { describeFetchError } from '../../support/http.ts';
 import type { OutputLine } from '../../support/log-lines.ts';
-import { connectAdmin } from '../../support/postgres-admin.ts';
+import { connectAdmin, renameTables } from '../../support/postgres-admin.ts';
 import { TargetClient } from '../../target/client.ts';
 import { logLevelsVerdict, noSecretsVerdict, structuredLogsVerdict, type KnownRequest } from './log-judgement.ts';
 import { boundedLabelsVerdict, countsVerdict, type Scrapes, type SentTraffic } from './metrics-judgement.ts';
@@ -55,21 +54,6 @@ function once<T>(key: string, make: () => Promise<T>): Promise<T> {
 
 function withNote(verdict: Verdict, note: string): Verdict {
   return verdict.status === 'passed' ? { ...verdict, message: `${verdict.message}. ${note}` } : verdict;
-}
-
-async function renameTables(client: pg.Client, from: readonly string[], to: readonly string[]): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    for (let i = 0; i < from.length; i++) {
-      await client.query(
-        `ALTER TABLE ${client.escapeIdentifier(from[i]!)} RENAME TO ${client.escapeIdentifier(to[i]!)}`,
-      );
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
 }
 
 /**
