@@ -41,8 +41,11 @@ describe('reference backend image', () => {
     expect(inspect.Config.Entrypoint ?? null).toBeNull();
   });
 
-  it('is under 250 MB', () => {
-    expect(inspect.Size / 1e6).toBeLessThan(250);
+  // 250 MB before error tracking; Sentry's official Node SDK 11 (@sentry/node, issue 15) brings its CLI, bundler
+  // plugins and oxc-parser as runtime dependencies, about 70 MB more (321 MB measured). The budget follows, with
+  // room for nothing else: a lighter Sentry client is the next saving.
+  it('is under 335 MB', () => {
+    expect(inspect.Size / 1e6).toBeLessThan(335);
   });
 
   it('answers /health within 3 s of start, with no dependency reachable', async () => {
