@@ -19,8 +19,15 @@ export const adminLimits = {
   lockMs: 5_000,
 } as const;
 
+/** How the harness names itself to the server, and how long one statement may take (bulk seeding needs more). */
+export interface AdminClientOptions {
+  applicationName?: string;
+  statementMs?: number;
+}
+
 /** A connected superuser client. The caller ends it (or uses withAdminClient). */
-export async function connectAdmin(connection: AdminConnection): Promise<pg.Client> {
+export async function connectAdmin(connection: AdminConnection, options: AdminClientOptions = {}): Promise<pg.Client> {
+  const statementMs = options.statementMs ?? adminLimits.statementMs;
   const url = new URL(connection.url);
   if (connection.database) url.pathname = `/${encodeURIComponent(connection.database)}`;
   const client = new pg.Client({
@@ -28,10 +35,10 @@ export async function connectAdmin(connection: AdminConnection): Promise<pg.Clie
     // The test server's certificate is self-signed, like Railway's.
     ssl: { rejectUnauthorized: false },
     connectionTimeoutMillis: adminLimits.connectMs,
-    query_timeout: adminLimits.statementMs,
-    statement_timeout: adminLimits.statementMs,
+    query_timeout: statementMs,
+    statement_timeout: statementMs,
     lock_timeout: adminLimits.lockMs,
-    application_name: 'shipshape-harness',
+    application_name: options.applicationName ?? 'shipshape-harness',
   });
   // A dropped connection surfaces through the pending query; without a listener it would crash the worker.
   client.on('error', () => undefined);

@@ -7,7 +7,7 @@
 import pg from 'pg';
 import type { CheckContext } from '../../checks/context.ts';
 import { Recorder, type LatencySummary } from '../../load/recorder.ts';
-import { adminLimits, type AdminConnection } from '../../support/postgres-admin.ts';
+import { connectAdmin } from '../../support/postgres-admin.ts';
 
 /** Messages per seeded conversation: long histories, where a missing index costs the most. */
 export const messagesPerConversation = 100;
@@ -31,31 +31,16 @@ function databaseOf(url: string | undefined): string | undefined {
 /** Seeding 100,000 rows and their index entries, or deleting them, may take a while on a busy machine. */
 const seedStatementMs = 120_000;
 
-/** The superuser connection of src/support/postgres-admin.ts, with room for bulk statements. */
-async function connectForSeeding(connection: AdminConnection): Promise<pg.Client> {
-  const url = new URL(connection.url);
-  if (connection.database) url.pathname = `/${encodeURIComponent(connection.database)}`;
-  const client = new pg.Client({
-    connectionString: url.toString(),
-    ssl: { rejectUnauthorized: false },
-    connectionTimeoutMillis: adminLimits.connectMs,
-    query_timeout: seedStatementMs,
-    statement_timeout: seedStatementMs,
-    lock_timeout: adminLimits.lockMs,
-    application_name: 'shipshape-load-seed',
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
-
 /** Seeds `messages` rows, runs `use`, and always removes what it seeded. */
 export async function withSeededHistory<T>(
   ctx: CheckContext,
   messages: number,
   use: (seeded: SeededHistory) => Promise<T>,
 ): Promise<T> {
-  const client = await connectForSeeding(await ctx.postgresAdmin(databaseOf(ctx.local.environment.DATABASE_URL)));
+  const client = await connectAdmin(await ctx.postgresAdmin(databaseOf(ctx.local.environment.DATABASE_URL)), {
+    applicationName: 'shipshape-load-seed',
+    statementMs: seedStatementMs,
+  });
   let conversationIds: string[] = [];
   try {
     const started = performance.now();
