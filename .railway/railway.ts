@@ -7,8 +7,9 @@
 import { defineRailway, postgres, preserve, service } from 'railway/iac';
 
 export default defineRailway((ctx, project) => {
-  // Railway's postgres-ssl:18 image: TLS with a self-signed certificate (the backend's default sslmode, prefer,
-  // encrypts without verifying; `?sslmode=require` in DATABASE_URL insists on it).
+  // Railway's postgres-ssl:18 image: TLS with a self-signed certificate. The backend's DATABASE_URL asks for
+  // sslmode=require (below): it encrypts without verifying that certificate, and refuses a server that declines
+  // TLS; the default, prefer, would fall back to plaintext. 5.3/database-refuses-plaintext checks both.
   const db = postgres('postgres');
   const production = ctx.isEnvironment('production');
 
@@ -39,8 +40,9 @@ export default defineRailway((ctx, project) => {
       overlapSeconds: 5,
     },
     env: {
-      // A reference: Railway fills in the database's private URL (postgres.railway.internal:5432).
-      DATABASE_URL: db.env.DATABASE_URL,
+      // A template of the database's reference: Railway fills in its private URL (postgres.railway.internal:5432)
+      // and the backend insists on TLS.
+      DATABASE_URL: `\${{${db.name}.DATABASE_URL}}?sslmode=require`,
       // Secrets: never written here. preserve() keeps the value set in Railway (dashboard or
       // `railway variables --set`) and leaves it out of the patch.
       QDRANT_URL: preserve(),

@@ -21,6 +21,8 @@ function onRailway(name: string, declared: VariableValue | undefined): string {
   if (declared) {
     const how = describeDeclaration(declared);
     if (declared.type === 'literal' && how === 'a literal value') return `\`${declared.value}\` (in the IaC)`;
+    // References only (no value of its own): the template itself says the most.
+    if (declared.type === 'literal' && how === 'a Railway template of references') return `\`${declared.value}\``;
     return how === 'preserve()' ? 'preserve(): set it with `railway variables --set`' : how;
   }
   if (name === 'PORT' || name.startsWith('RAILWAY_')) return 'injected by Railway';

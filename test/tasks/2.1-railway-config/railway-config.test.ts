@@ -43,15 +43,15 @@ describe("the repository's IaC, evaluated offline", () => {
       restartPolicyType: 'ON_FAILURE',
     });
     expect(backendService(staging.graph, undefined).deploy?.numReplicas).toBe(1);
+    // The database's reference in Railway's template syntax, asking for TLS (5.3/database-refuses-plaintext).
     expect(backend.variables?.DATABASE_URL).toEqual({
-      type: 'reference',
-      resource: 'database.postgres',
-      output: 'DATABASE_URL',
+      type: 'literal',
+      value: '${{postgres.DATABASE_URL}}?sslmode=require',
     });
     expect(backend.variables?.COHERE_API_KEY).toEqual({ type: 'preserve' });
-    // preserve() stays out of the patch; the reference compiles to Railway's template syntax.
+    // preserve() stays out of the patch; the template goes to Railway as written.
     const variables = production.desiredConfig.services?.backend?.variables ?? {};
-    expect(variables.DATABASE_URL).toEqual({ value: '${{postgres.DATABASE_URL}}' });
+    expect(variables.DATABASE_URL).toEqual({ value: '${{postgres.DATABASE_URL}}?sslmode=require' });
     expect(variables.COHERE_API_KEY).toBeUndefined();
   });
 
