@@ -25,6 +25,7 @@ import { newRunId } from '../src/environments/run-context.ts';
 import { CheckCollector } from '../src/report/collector.ts';
 import { progress } from '../src/support/progress.ts';
 import { countChecks, type RunSummary } from '../src/report/summary.ts';
+import { sweepReportForSecrets } from '../src/report/secret-sweep.ts';
 import { writeReports } from '../src/report/write.ts';
 
 const requiredNodeMajor = 24;
@@ -203,7 +204,12 @@ async function main(): Promise<number> {
       (error: Error) => harnessErrors.push(error.message),
     );
   }
-  const summary = await writeVerdict();
+  let summary = await writeVerdict();
+  const leaked = provided ? sweepReportForSecrets(provided, reportDir) : [];
+  if (leaked.length > 0) {
+    harnessErrors.push(...leaked);
+    summary = await writeVerdict();
+  }
   try {
     await withDeadline(vitest?.close() ?? Promise.resolve(), 120_000, 'stopping the environment');
   } catch (error) {

@@ -186,7 +186,9 @@ export async function runVariant(
       return await runProductionVariant(variant, variant.production, config.file, workDir, options);
     const run = await runHarness({
       configFile: config.file,
-      ...(options.scope === 'suite' ? { suites: [variant.caughtBy.split('/')[0]!] } : { checks: [variant.caughtBy] }),
+      ...(options.scope === 'suite'
+        ? { suites: [...new Set(checksOf(variant).map((id) => id.split('/')[0]!))] }
+        : { checks: checksOf(variant) }),
       reportRoot: path.join(workDir, 'reports'),
       echo: options.echo,
     });
@@ -194,6 +196,11 @@ export async function runVariant(
   } finally {
     await config.cleanup();
   }
+}
+
+/** The checks a variant's run needs: the one that must catch it, after those whose traffic reaches the defect. */
+function checksOf(variant: FaultVariant): string[] {
+  return [...(variant.alsoRun ?? []), variant.caughtBy];
 }
 
 /** The good target itself, with the given checks: the other half of every variant's proof. */

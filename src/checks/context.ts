@@ -38,8 +38,13 @@ export class CheckContext {
     this.checkId = checkId;
     this.signal = signal;
     this.secrets = runSecrets(environment);
-    // Every response and frame the target sends this check is recorded (masked) for 5.3's canary search.
-    configureRecorder({ file: recordingFile(environment.reportDir), secrets: this.secrets, check: checkId });
+    // Every response and frame the target sends this check is recorded (masked) for 5.3's canary search, which
+    // runs locally only: a remote run knows no secret values to search for, nor to mask what it would record.
+    configureRecorder(
+      environment.kind === 'local'
+        ? { file: recordingFile(environment.reportDir), secrets: this.secrets, check: checkId }
+        : undefined,
+    );
   }
 
   get kind(): EnvironmentInfo['kind'] {

@@ -11,6 +11,7 @@ import { failed, skipped, type CheckOutcome, type Verdict } from './check.ts';
 import { CheckContext } from './context.ts';
 import { timeLimitOf, type CheckDefinition } from './definition.ts';
 import { unmetRequirement } from './requirements.ts';
+import { settleRecordings } from '../target/recorder.ts';
 
 export class CheckTimedOut extends Error {
   override name = 'CheckTimedOut';
@@ -42,6 +43,8 @@ export async function runCheck(check: CheckDefinition, environment: EnvironmentI
   } finally {
     clearTimeout(timer);
   }
+  // Answers still being recorded belong to this check, not the next one.
+  await settleRecordings();
   const masked = maskVerdict(await restoredAfter(ctx, verdict), ctx.secrets);
   return ctx.attachments.length > 0 ? { ...masked, attachments: [...ctx.attachments] } : masked;
 }

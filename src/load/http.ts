@@ -11,6 +11,7 @@
  */
 import http from 'node:http';
 import autocannon from 'autocannon';
+import { sampleLoadResponse } from '../target/recorder.ts';
 import { watch } from './live.ts';
 import { Recorder, type RecordedRun } from './recorder.ts';
 
@@ -51,6 +52,9 @@ export interface HttpRun extends RecordedRun {
   targetRate?: number;
 }
 
+/** Bytes of each open-model answer kept for the canary search: enough for any error envelope. */
+const sampledBodyBytes = 64 * 1024;
+
 /** Only the local environment's 127.0.0.1 or a remote environment's URL: never a guess. */
 function checkedUrl(baseUrl: string): URL {
   const url = new URL(baseUrl);
@@ -69,8 +73,10 @@ function autocannonRun(options: ClosedLoopOptions, seconds: number, recorder?: R
         timeout: options.timeoutSeconds,
         requests: [
           {
-            setupRequest: (request) => {
+            setupRequest: (request, context) => {
               const next = options.next();
+              // One request in flight per connection (no pipelining): the context names the one answered next.
+              (context as { sent?: string }).sent = `${next.method} ${next.path}`;
               return {
                 ...request,
                 method: next.method,
@@ -78,6 +84,11 @@ function autocannonRun(options: ClosedLoopOptions, seconds: number, recorder?: R
                 body: next.body,
                 headers: { ...(next.body ? { 'content-type': 'application/json' } : {}), ...next.headers },
               };
+            },
+            // Every answer is searched for the run's canaries (5.3); autocannon reads the body anyway.
+            onResponse: (status, body, context, headers) => {
+              const [method = 'GET', path = '/'] = ((context as { sent?: string }).sent ?? '').split(' ');
+              sampleLoadResponse(method, `${options.baseUrl}${path}`, status, headers ?? {}, body);
             },
           },
         ],
@@ -165,8 +176,24 @@ async function openRun(options: OpenModelOptions, seconds: number, recorder?: Re
         },
       },
       (response) => {
-        response.resume();
-        response.on('end', () => finish({ status: response.statusCode ?? 0 }));
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (kept >= sampledBodyBytes) return;
+          chunks.push(chunk);
+          kept += chunk.length;
+        });
+        response.on('end', () => {
+          finish({ status: response.statusCode ?? 0 });
+          // After the latency is taken: the canary search (5.3) is not part of what is measured.
+          sampleLoadResponse(
+            spec.method,
+            `${url.origin}${spec.path}`,
+            response.statusCode ?? 0,
+            response.headers,
+            Buffer.concat(chunks).toString('utf8'),
+          );
+        });
         response.on('error', (error) => finish({ error: error.message }));
       },
     );

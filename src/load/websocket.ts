@@ -7,6 +7,7 @@
 import WebSocket from 'ws';
 import type { TargetSpec } from '../config/target-spec.ts';
 import { progress } from '../support/progress.ts';
+import { sampleLoadFrame } from '../target/recorder.ts';
 import { liveIntervalMs } from './live.ts';
 import { Recorder, type RecordedRun } from './recorder.ts';
 
@@ -125,8 +126,10 @@ export async function holdWebSockets(options: WebSocketLoadOptions): Promise<Web
         try {
           frame = JSON.parse(String(data)) as { type?: unknown; code?: unknown } | null;
         } catch {
+          sampleLoadFrame(url, String(data), undefined);
           return;
         }
+        sampleLoadFrame(url, String(data), frame?.type);
         const type = frame?.type;
         if (type === target.ws.keepAliveType) client.keepAlive = true;
         else if (

@@ -1,5 +1,4 @@
 import { describeFetchError } from '../support/http.ts';
-import { recordHttpResponse } from './recorder.ts';
 import { askOverWebSocket, type WebSocketExchange } from './websocket.ts';
 import { parseJson } from '../support/http.ts';
 import type { TargetSpec } from '../config/target-spec.ts';
@@ -47,7 +46,6 @@ export async function askQuestion(
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     const text = await response.text();
-    recordHttpResponse('POST', response.url, response.status, response.headers, text);
     const parsed = parseJson(text);
     const fields = (parsed ?? {}) as Record<string, unknown>;
     const answer = fields[query.answerField];

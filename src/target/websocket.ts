@@ -1,5 +1,4 @@
 import type { TargetSpec } from '../config/target-spec.ts';
-import { recordWebSocketFrame } from './recorder.ts';
 
 /**
  * One question over the target's WebSocket, in its profile's frame shapes.
@@ -38,7 +37,6 @@ export async function askOverWebSocket(
       socket.send(JSON.stringify({ type: ws.messageType, [ws.contentField]: question }));
     });
     socket.addEventListener('message', (event) => {
-      recordWebSocketFrame(url, String(event.data));
       let frame: unknown;
       try {
         frame = JSON.parse(String(event.data));

@@ -18,4 +18,13 @@ describe('suite order', () => {
       'suites/10.1-later.test.ts',
     ]);
   });
+
+  it('runs the security suite after all the others, so its canary search sees every answer of the run', () => {
+    const files = ['suites/5.3-security.test.ts', 'suites/6.2-monitoring.test.ts', 'suites/5.2-performance.test.ts'];
+    expect([...files].sort(compareByTask)).toEqual([
+      'suites/5.2-performance.test.ts',
+      'suites/6.2-monitoring.test.ts',
+      'suites/5.3-security.test.ts',
+    ]);
+  });
 });

@@ -9,7 +9,6 @@
  */
 import type { TargetSpec } from '../../config/target-spec.ts';
 import { describeFetchError, parseJson } from '../../support/http.ts';
-import { recordHttpResponse } from '../../target/recorder.ts';
 import type { RouteObservation } from './openapi.ts';
 
 /** Which contract route an observation is of: the judges look up their expectation by it. */
@@ -46,7 +45,6 @@ async function call(
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
-    recordHttpResponse(method, `${baseUrl}${path}`, response.status, response.headers, text);
     return { method, path, status: response.status, body: parseJson(text), text };
   } catch (error) {
     return `${method} ${path}: ${describeFetchError(error)}`;

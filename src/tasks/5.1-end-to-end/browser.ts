@@ -5,8 +5,9 @@
  * and reports what the page rendered, what went over the wire, and how long
  * the page took to show each answer.
  */
-import type { Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { launchChromium } from '../../support/chromium.ts';
+import { recordHttpResponse, recordWebSocketFrame, trackRecording } from '../../target/recorder.ts';
 import { frontendFile } from './frontend.ts';
 
 export interface SideResult {
@@ -90,6 +91,8 @@ export async function askThroughChatPage(options: ChatOptions): Promise<ChatRun>
     let wsConversation: string | undefined;
     const queryUrl = `${options.baseUrl}${options.queryPath}`;
     page.on('response', (response) => {
+      // What the browser received from the target is searched for canaries too (5.3).
+      if (response.url().startsWith(options.baseUrl)) recordBrowserResponse(response);
       if (!response.url().startsWith(queryUrl)) return;
       const allowed = response.headers()['access-control-allow-origin'];
       httpWire.push(
@@ -117,6 +120,7 @@ export async function askThroughChatPage(options: ChatOptions): Promise<ChatRun>
       socket.on('framesent', () => wsWire.push('frame sent'));
       socket.on('framereceived', (frame) => {
         const text = typeof frame.payload === 'string' ? frame.payload : frame.payload.toString('utf8');
+        recordWebSocketFrame(socket.url(), text);
         try {
           const parsed = JSON.parse(text) as Record<string, unknown>;
           wsWire.push(`frame received: type ${String(parsed.type)}`);
@@ -173,4 +177,17 @@ export function describeRun(run: ChatRun): string {
     side('WebSocket', run.ws),
     ...(run.console.length ? ['console:', ...run.console.slice(0, 10).map((line) => `  ${line}`)] : []),
   ].join('\n');
+}
+
+/** Records one answer the page received; a body the browser no longer holds (a preflight's) records as empty. */
+function recordBrowserResponse(response: Response): void {
+  const request = response.request();
+  trackRecording(
+    response
+      .text()
+      .catch(() => '')
+      .then((body) =>
+        recordHttpResponse(request.method(), response.url(), response.status(), response.headers(), body),
+      ),
+  );
 }

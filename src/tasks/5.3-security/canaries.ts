@@ -3,20 +3,20 @@
  * with the run id. This check provokes the target a little itself (a
  * question over HTTP and the WebSocket, a bad request, a refused ingestion,
  * its OpenAPI document and metrics), then searches for each canary: every
- * response and frame the run recorded so far (src/target/recorder.ts), every
- * container's whole log, the image (configuration, history, every layer) and
- * the report files written so far. A hit names the place and the variable,
- * never the value. Suites after 5.3 in task order are not yet recorded: the
- * verdict counts what existed when it looked.
+ * response and frame the run recorded (src/target/recorder.ts; suite 5.3
+ * runs last, so every other suite's answers are in), every container's whole
+ * log, the image (configuration, history, every layer) and the report files.
+ * A hit names the place and the variable, never the value. The files the
+ * runner writes after the last check (summary, JUnit, saved logs) it searches
+ * itself (scripts/run.ts).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { failed, passed, type Verdict } from '../../checks/check.ts';
 import type { CheckContext } from '../../checks/context.ts';
 import { unpauseIfPaused, withDeadline } from '../../support/bounded.ts';
 import { scanImageLayers } from '../../support/image-layers.ts';
 import { demuxDockerLog } from '../../support/log-lines.ts';
+import { findSecretsInFiles } from '../../support/secret-files.ts';
 import { leakedSecrets, secretNeedles, type Secret } from '../../support/secrets.ts';
 import { readRecording, recordingFile } from '../../target/recorder.ts';
 import { sendRaw } from './exchange.ts';
@@ -25,42 +25,6 @@ import { documentsPath } from './shared.ts';
 export interface CanaryHit {
   place: string;
   variable: string;
-}
-
-/** Files of the report directory with each canary found in them (the recording is judged by its own entries). */
-export function searchFiles(
-  root: string,
-  needles: readonly Secret[],
-  skip: readonly string[] = [],
-): { files: number; hits: CanaryHit[] } {
-  const hits: CanaryHit[] = [];
-  let files = 0;
-  const walk = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && !skip.includes(full)) {
-        try {
-          if (statSync(full).size > 64 * 1024 * 1024) continue;
-          const text = readFileSync(full, 'latin1');
-          files++;
-          for (const variable of leakedSecrets(text, needles)) {
-            hits.push({ place: `report file ${path.relative(root, full)}`, variable });
-          }
-        } catch {
-          // removed meanwhile
-        }
-      }
-    }
-  };
-  walk(root);
-  return { files, hits };
 }
 
 /** Provokes the target: answers of every kind end up in the recording. */
@@ -188,21 +152,23 @@ export async function probeCanaries(ctx: CheckContext): Promise<Verdict> {
       }
     }
   }
-  const http = recording.filter((entry) => entry.kind === 'http').length;
-  const frames = recording.length - http;
+  const answers = (kind: 'http' | 'ws') =>
+    recording.filter((entry) => entry.kind === kind).reduce((sum, entry) => sum + (entry.count ?? 1), 0);
+  const http = answers('http');
+  const frames = answers('ws');
 
   const logs = await containerLogHits(ctx, needles);
   hits.push(...logs.hits);
   const image = await imageHits(ctx, needles);
   hits.push(...image.hits);
-  const reports = searchFiles(ctx.environment.reportDir, needles);
-  hits.push(...reports.hits);
+  const reports = findSecretsInFiles(ctx.environment.reportDir, needles);
+  hits.push(...reports.hits.map((hit) => ({ place: `report file ${hit.file}`, variable: hit.variable })));
 
   const unique = [...new Map(hits.map((hit) => [`${hit.place}\n${hit.variable}`, hit])).values()];
   const figures =
     `${needles.length} canaries (${needles.map((needle) => needle.name).join(', ')}) searched in ` +
-    `${http} HTTP response(s) and ${frames} WebSocket frame(s) recorded so far (${provoked} provoked by this check; ` +
-    `suites after 5.3 are not yet recorded), ${logs.containers} container log(s) (${logs.lines} lines), ` +
+    `${http} HTTP response(s) and ${frames} WebSocket frame(s) recorded (${provoked} provoked by this check; ` +
+    `every suite of the run before it, load tests included), ${logs.containers} container log(s) (${logs.lines} lines), ` +
     `the image's configuration, history and ${image.layers} layer(s), and ${reports.files} report file(s), ` +
     `in ${((Date.now() - started) / 1000).toFixed(1)} s` +
     (tooShort.length > 0 ? `; too short to trace without false hits: ${tooShort.join(', ')}` : '');

@@ -73,7 +73,7 @@ export function sendRaw(baseUrl: string, request: RawRequest): Promise<RawResult
             request.method,
             `${base.origin}${request.path}`,
             status,
-            headersOf(response.headers),
+            response.headers,
             text,
           );
           settle({ ok: true, response: { status, headers: response.headers, text, ms: Date.now() - started } });
@@ -94,15 +94,6 @@ export function sendRaw(baseUrl: string, request: RawRequest): Promise<RawResult
     if (body) req.end(body);
     else req.end();
   });
-}
-
-function headersOf(headers: http.IncomingHttpHeaders): Headers {
-  const result = new Headers();
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) result.append(name, one);
-  }
-  return result;
 }
 
 /** A header's value as one string (first of a list). */
