@@ -11,7 +11,7 @@
  */
 import http from 'node:http';
 import autocannon from 'autocannon';
-import { sampleLoadResponse } from '../target/recorder.ts';
+import { recordingActive, sampleLoadResponse, type RawHeaders } from '../target/recorder.ts';
 import { watch } from './live.ts';
 import { Recorder, type RecordedRun } from './recorder.ts';
 
@@ -85,11 +85,15 @@ function autocannonRun(options: ClosedLoopOptions, seconds: number, recorder?: R
                 headers: { ...(next.body ? { 'content-type': 'application/json' } : {}), ...next.headers },
               };
             },
-            // Every answer is searched for the run's canaries (5.3); autocannon reads the body anyway.
-            onResponse: (status, body, context, headers) => {
-              const [method = 'GET', path = '/'] = ((context as { sent?: string }).sent ?? '').split(' ');
-              sampleLoadResponse(method, `${options.baseUrl}${path}`, status, headers ?? {}, body);
-            },
+            // In a check, every answer is searched for the run's canaries (5.3); a benchmark pays nothing for it.
+            ...(recordingActive()
+              ? {
+                  onResponse: (status: number, body: string, context: object, headers?: RawHeaders) => {
+                    const [method = 'GET', path = '/'] = ((context as { sent?: string }).sent ?? '').split(' ');
+                    sampleLoadResponse(method, `${options.baseUrl}${path}`, status, headers ?? {}, body);
+                  },
+                }
+              : {}),
           },
         ],
       },

@@ -65,6 +65,11 @@ export function configureRecorder(next: RecorderSetup | undefined): void {
   if (next) installHooks();
 }
 
+/** Whether answers are being recorded (a local run's check is under way); the load engines ask before hooking in. */
+export function recordingActive(): boolean {
+  return setup !== undefined;
+}
+
 /**
  * At the end of each check: waits (bounded) for the bodies the fetch hook is still reading, so each
  * lands under its own check, and writes how many load answers were searched without being written.
