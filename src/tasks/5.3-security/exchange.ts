@@ -69,13 +69,7 @@ export function sendRaw(baseUrl: string, request: RawRequest): Promise<RawResult
         response.on('end', () => {
           const text = Buffer.concat(chunks).subarray(0, maxBodyBytes).toString('utf8');
           const status = response.statusCode ?? 0;
-          recordHttpResponse(
-            request.method,
-            `${base.origin}${request.path}`,
-            status,
-            response.headers,
-            text,
-          );
+          recordHttpResponse(request.method, `${base.origin}${request.path}`, status, response.headers, text);
           settle({ ok: true, response: { status, headers: response.headers, text, ms: Date.now() - started } });
         });
         response.on('error', (error) => settle({ ok: false, error: error.message, ms: Date.now() - started }));
