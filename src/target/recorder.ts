@@ -45,7 +45,7 @@ interface RecorderSetup {
 }
 
 /** Bytes of one body searched and recorded: past it, a body is cut (a canary beyond it goes unseen). */
-export const maxRecordedBodyBytes = 256 * 1024;
+const maxRecordedBodyBytes = 256 * 1024;
 
 /** Most bytes one process appends; the whole run's file stays small enough to read at once. */
 const maxFileBytes = 8 * 1024 * 1024;
@@ -234,19 +234,32 @@ export function sampleLoadResponse(
   headers: RawHeaders,
   body: string,
 ): void {
-  if (!setup) return;
-  const where = `${method} ${pathOf(url)} -> ${status}`;
+  // Searched as raw text: building a Headers object for each of thousands of answers is the costly part.
   const raw = Object.entries(headers)
     .map(([name, value]) => `${name}: ${String(value)}`)
     .join('\n');
+  sampleOrCount('http', `${method} ${pathOf(url)} -> ${status}`, `${raw}\n\n${body}`, () =>
+    recordHttpResponse(method, url, status, headersOf(headers), body),
+  );
+}
+
+/** Load-test frames likewise: the first of each type, and any that carried a secret. */
+export function sampleLoadFrame(url: string, data: string, type: unknown): void {
+  const where = `ws ${pathOf(url)} frame ${typeof type === 'string' ? type : '(no type)'}`;
+  sampleOrCount('ws', where, data, () => recordWebSocketFrame(url, data));
+}
+
+/** Writes the first answer of its kind and any that leaked; counts the clean rest (written at the check's end). */
+function sampleOrCount(kind: RecordedExchange['kind'], where: string, searched: string, write: () => void): void {
+  if (!setup) return;
   const sample = sampled.get(where);
-  if (sample && leakedSecrets(`${raw}\n\n${body}`, setup.secrets).length === 0) {
-    counts.http++;
+  if (sample && leakedSecrets(searched, setup.secrets).length === 0) {
+    counts[kind]++;
     sample.unwritten++;
     return;
   }
-  if (!sample) sampled.set(where, { kind: 'http', where, unwritten: 0 });
-  recordHttpResponse(method, url, status, headersOf(headers), body);
+  if (!sample) sampled.set(where, { kind, where, unwritten: 0 });
+  write();
 }
 
 function headerText(headers: Headers): string {
@@ -269,20 +282,6 @@ function headersOf(headers: RawHeaders): Headers {
     }
   }
   return result;
-}
-
-/** Load-test frames likewise: the first of each type, and any that carried a secret. */
-export function sampleLoadFrame(url: string, data: string, type: unknown): void {
-  if (!setup) return;
-  const where = `ws ${pathOf(url)} frame ${typeof type === 'string' ? type : '(no type)'}`;
-  const sample = sampled.get(where);
-  if (sample && leakedSecrets(data, setup.secrets).length === 0) {
-    counts.ws++;
-    sample.unwritten++;
-    return;
-  }
-  if (!sample) sampled.set(where, { kind: 'ws', where, unwritten: 0 });
-  recordWebSocketFrame(url, data);
 }
 
 /** One WebSocket frame received (or the body of a refused upgrade). */

@@ -16,6 +16,7 @@ import {
   configureRecorder,
   readRecording,
   recordsAnswersFrom,
+  sampleLoadFrame,
   sampleLoadResponse,
   settleRecordings,
 } from '../../src/target/recorder.ts';
@@ -104,6 +105,20 @@ describe('the recording of what the run received', () => {
       ['POST /api/v1/query -> 200', [], 49],
     ]);
     expect(readFileSync(file, 'utf8')).not.toContain(canary);
+  });
+
+  it("does the same with a WebSocket load's frames, by frame type", async () => {
+    const file = recordTo('load-frames', '5.2/websocket-stability');
+    const url = `${base.replace('http', 'ws')}/ws`;
+    for (let i = 0; i < 20; i++) sampleLoadFrame(url, '{"type":"ping"}', 'ping');
+    sampleLoadFrame(url, `{"type":"ping","debug":"${canary}"}`, 'ping');
+    await settleRecordings();
+    expect(readRecording(file).map((entry) => [entry.where, entry.leaked, entry.count])).toEqual([
+      ['ws /ws frame', [], undefined],
+      ['ws /ws frame', ['COHERE_API_KEY'], undefined],
+      // The clean rest, counted under the frame type they were sampled by.
+      ['ws /ws frame ping', [], 19],
+    ]);
   });
 
   it('records nothing when no check configured it (a remote run)', async () => {
