@@ -131,10 +131,13 @@ export async function probeDatabaseRefusesPlaintext(ctx: CheckContext): Promise<
   }
 }
 
-/** Production: the sslmode of the DATABASE_URL the harness is given (names and modes only). */
-function productionSslMode(): Verdict {
-  // SHIPSHAPE_DATABASE_URL first, as 4.2 reads the target's variables in production; the plain name as well.
-  const value = process.env.SHIPSHAPE_DATABASE_URL ?? process.env.DATABASE_URL;
+/**
+ * Production: the sslmode of the DATABASE_URL the harness is given (names and modes only). SHIPSHAPE_DATABASE_URL
+ * first, as 4.2 reads the target's variables in production; the plain name as well.
+ */
+export function productionSslMode(
+  value: string | undefined = process.env.SHIPSHAPE_DATABASE_URL ?? process.env.DATABASE_URL,
+): Verdict {
   if (!value) {
     return skipped(
       'production: DATABASE_URL is not given to the harness (set SHIPSHAPE_DATABASE_URL in the CI job to judge its sslmode; its password is never read)',

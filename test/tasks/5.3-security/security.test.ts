@@ -9,6 +9,7 @@ import {
   type CorpusPaths,
 } from '../../../src/tasks/5.3-security/corpus.ts';
 import { judgeHttpAnswer, judgeWsOutcome } from '../../../src/tasks/5.3-security/corpus-probe.ts';
+import { productionSslMode } from '../../../src/tasks/5.3-security/database.ts';
 import { foreignOrigins, judgeAllowedAnswer, judgeForeignAnswer } from '../../../src/tasks/5.3-security/cors.ts';
 import { maskedTextFrame } from '../../../src/tasks/5.3-security/exchange.ts';
 import { allowed, findKeys } from '../../../src/tasks/5.3-security/keys.ts';
@@ -252,6 +253,42 @@ describe('the key scan', () => {
     expect(allowed(finding, [{ path: 'test/', rule: '*', reason: 'made-up values' }])).toBe(true);
     expect(allowed(finding, [{ path: 'test/a.ts', rule: 'cohere-api-key', reason: 'a made-up key' }])).toBe(false);
     expect(allowed(finding, [{ path: 'test/a', rule: '*', reason: 'not a folder entry' }])).toBe(false);
+  });
+});
+
+describe('production: the sslmode of the DATABASE_URL the CI job gives the harness', () => {
+  const password = 'prod-pw-9c1e77aa';
+  const url = (query: string) => `postgresql://app:${password}@db.example:5432/app${query}`;
+
+  it('fails without sslmode, or with one that falls back to plaintext, and never shows the password', () => {
+    for (const [query, shown] of [
+      ['', 'no sslmode'],
+      ['?sslmode=prefer', 'sslmode=prefer'],
+      ['?sslmode=disable', 'sslmode=disable'],
+    ] as const) {
+      const verdict = productionSslMode(url(query));
+      expect(verdict.status).toBe('failed');
+      expect(verdict.message).toContain(shown);
+      expect(verdict.message).not.toContain(password);
+    }
+    expect(productionSslMode('not a url')).toMatchObject({
+      status: 'failed',
+      message: expect.stringContaining('not a URL'),
+    });
+  });
+
+  it('passes require, verify-ca and verify-full; skips, saying why, a reference or no URL at all', () => {
+    for (const mode of ['require', 'verify-ca', 'verify-full']) {
+      expect(productionSslMode(url(`?sslmode=${mode}`))).toMatchObject({ status: 'passed' });
+    }
+    expect(productionSslMode('${{postgres.DATABASE_URL}}?sslmode=require')).toMatchObject({
+      status: 'skipped',
+      message: expect.stringContaining('Railway reference'),
+    });
+    expect(productionSslMode('')).toMatchObject({
+      status: 'skipped',
+      message: expect.stringContaining('SHIPSHAPE_DATABASE_URL'),
+    });
   });
 });
 
